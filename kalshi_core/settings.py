@@ -1,0 +1,91 @@
+"""One settings object for every process of the workbench (Dagster, API, simulator, notebooks).
+
+Values come from the environment (or a `.env` file); `.env.example` lists every variable.
+Secrets are `SecretStr` so they never print in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PRODUCTION_BASE_URL = "https://api.elections.kalshi.com/trade-api/v2"
+DEMO_BASE_URL = "https://demo-api.kalshi.co/trade-api/v2"
+SIMULATOR_BASE_URL = "http://127.0.0.1:8765/trade-api/v2"
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # --- storage ---
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/kalshi",
+        description="PostgreSQL URL (postgresql://user[:password]@host:port/db).",
+    )
+    db_pool_min: int = Field(default=1, ge=0)
+    db_pool_max: int = Field(default=10, ge=1)
+    partition_days_ahead: int = Field(
+        default=3, ge=1, description="Daily snapshot partitions created ahead of today."
+    )
+    raw_page_retention_days: int = Field(default=7, ge=0)
+
+    # --- Kalshi API ---
+    kalshi_base_url: str = Field(
+        default=PRODUCTION_BASE_URL,
+        description="Trade API v2 base URL incl. /trade-api/v2 (the simulator: "
+        + SIMULATOR_BASE_URL
+        + ").",
+    )
+    kalshi_api_key_id: str | None = None
+    kalshi_private_key_path: Path | None = None
+    kalshi_private_key: SecretStr | None = None
+    kalshi_rate_limit_per_s: float = Field(
+        default=20.0, gt=0, description="Read budget of your Kalshi tier (Basic: 20/s)."
+    )
+    kalshi_rate_burst: int = Field(default=20, ge=1)
+    kalshi_max_retries: int = Field(default=6, ge=0)
+    kalshi_timeout_s: float = Field(default=10.0, gt=0)
+    kalshi_mve_filter: str = Field(default="exclude")
+
+    # --- ingestion ---
+    poll_interval_s: int = Field(default=5, ge=1, description="Watchlist poll grid (seconds).")
+    poll_window_s: int = Field(default=300, ge=10, description="Length of one ingestion run.")
+    catalogue_interval_s: int = Field(default=60, ge=15, description="Catalogue scan cadence.")
+    watchlist_series: list[str] = Field(default_factory=list)
+    watchlist_events: list[str] = Field(default_factory=list)
+    watchlist_tickers: list[str] = Field(default_factory=list)
+
+    # --- API ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:5173", "http://localhost:5173"]
+    )
+
+    # --- simulator ---
+    sim_host: str = "127.0.0.1"
+    sim_port: int = 8765
+
+    # --- logging ---
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, v: str) -> str:
+        if not v.startswith(("postgresql://", "postgres://", "postgresql+")):
+            raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://...)")
+        return v
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: tables, Alembic migrations, repository Protocols and their implementations."""

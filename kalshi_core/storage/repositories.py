@@ -1,0 +1,199 @@
+"""Repository Protocols (ADR-002): every reader and writer of the workbench goes through these.
+
+Dagster assets, the API and notebooks depend on the Protocols; `kalshi_core.storage.postgres`
+holds the PostgreSQL implementations. All methods are async.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+from kalshi_core.models import (
+    BacktestResult,
+    Candle,
+    Event,
+    IngestPoll,
+    Market,
+    MarketSnapshot,
+    Series,
+    Trade,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveReport:
+    """What one `save_many` call did."""
+
+    received: int
+    written: int  # rows appended to market_snapshots (changed quotes only)
+    unchanged: int  # skipped because the quote equals the market's latest row
+    duplicates: int  # skipped because (market, observed tick) was already stored
+
+
+@dataclass(frozen=True, slots=True)
+class LatestQuote:
+    """A market's latest snapshot joined with its metadata (one row of `market_latest`)."""
+
+    snapshot: MarketSnapshot
+    market: Market | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketFilter:
+    status: str | None = None
+    series_ticker: str | None = None
+    event_ticker: str | None = None
+    search: str | None = None  # case-insensitive substring of ticker or title
+    sort: Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"] = (
+        "ticker"
+    )
+    descending: bool = False
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageReport:
+    """Poll coverage over a window: expected grid ticks vs ticks recorded ok."""
+
+    tier: str
+    start: datetime
+    end: datetime
+    expected: int
+    ok: int
+    missed: int
+    errors: int
+    gaps: list[tuple[datetime, datetime]]  # [first missing tick, last missing tick] runs
+    last_tick: datetime | None
+
+    @property
+    def ratio(self) -> float:
+        return self.ok / self.expected if self.expected else 1.0
+
+
+@runtime_checkable
+class MarketRepository(Protocol):
+    """Snapshots (`market_snapshots`), latest quotes (`market_latest`) and market metadata."""
+
+    async def save(self, snapshot: MarketSnapshot) -> None:
+        """Row-by-row write (the seed's path); kept as the benchmark baseline."""
+        ...
+
+    async def save_many(self, snapshots: Sequence[MarketSnapshot]) -> SaveReport:
+        """Hot path: one transaction; COPY changed quotes into market_snapshots, upsert
+        market_latest; idempotent (the same tick written twice changes nothing)."""
+        ...
+
+    async def get_latest(self, ticker: str) -> LatestQuote | None: ...
+
+    async def get_all_latest(
+        self, flt: MarketFilter | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[LatestQuote]: ...
+
+    async def get_history(
+        self,
+        ticker: str,
+        limit: int = 500,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[MarketSnapshot]:
+        """Newest first, at most `limit` rows, `start <= timestamp < end`."""
+        ...
+
+    async def upsert_markets(self, markets: Sequence[Market]) -> int: ...
+
+    async def get_market(self, ticker: str) -> Market | None: ...
+
+
+@runtime_checkable
+class EventRepository(Protocol):
+    async def upsert_many(self, events: Sequence[Event]) -> int: ...
+
+    async def get(self, event_ticker: str) -> Event | None: ...
+
+    async def list(
+        self, series_ticker: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[Event]: ...
+
+    async def markets_of(self, event_ticker: str) -> list[Market]: ...
+
+
+@runtime_checkable
+class SeriesRepository(Protocol):
+    async def upsert_many(self, series: Sequence[Series]) -> int: ...
+
+    async def get(self, ticker: str) -> Series | None: ...
+
+    async def list(self, limit: int = 100, offset: int = 0) -> Page[Series]: ...
+
+
+@runtime_checkable
+class BacktestRepository(Protocol):
+    async def save(self, result: BacktestResult) -> int:
+        """Insert one result; returns its id."""
+        ...
+
+    async def get(self, result_id: int) -> BacktestResult | None: ...
+
+    async def list(
+        self, strategy_name: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[BacktestResult]:
+        """Newest first; items omit the equity curve and trades (summary rows)."""
+        ...
+
+
+@runtime_checkable
+class IngestPollRepository(Protocol):
+    async def record(self, poll: IngestPoll) -> None:
+        """Insert or replace the row for (tier, tick)."""
+        ...
+
+    async def recorded_ticks(self, tier: str, start: datetime, end: datetime) -> list[IngestPoll]: ...
+
+    async def coverage(
+        self, tier: str, start: datetime, end: datetime, interval_s: int
+    ) -> CoverageReport: ...
+
+    async def last(self, tier: str) -> IngestPoll | None: ...
+
+
+@runtime_checkable
+class HistoryRepository(Protocol):
+    """Backfilled trades and candlesticks (`market_trades`, `market_candles`)."""
+
+    async def replace_trades(
+        self, tickers: Sequence[str], start: datetime, end: datetime, trades: Sequence[Trade]
+    ) -> int:
+        """Rewrite the window for these tickers in one transaction (idempotent per partition)."""
+        ...
+
+    async def replace_candles(
+        self,
+        tickers: Sequence[str],
+        period_minutes: int,
+        start: datetime,
+        end: datetime,
+        candles: Sequence[Candle],
+    ) -> int: ...
+
+    async def get_trades(
+        self, ticker: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Trade]: ...
+
+    async def get_candles(
+        self,
+        ticker: str,
+        period_minutes: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Candle]: ...
