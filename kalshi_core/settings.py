@@ -57,7 +57,21 @@ class Settings(BaseSettings):
     # --- ingestion ---
     poll_interval_s: int = Field(default=5, ge=1, description="Watchlist poll grid (seconds).")
     poll_window_s: int = Field(default=300, ge=10, description="Length of one ingestion run.")
-    catalogue_interval_s: int = Field(default=60, ge=15, description="Catalogue scan cadence.")
+    catalogue_enabled: bool = Field(default=True, description="Scan all open markets too.")
+    catalogue_interval_s: int = Field(
+        default=0,
+        ge=0,
+        description="Catalogue scan cadence in seconds (>= 15); 0 = the fastest the rate "
+        "budget allows.",
+    )
+    catalogue_markets_estimate: int = Field(
+        default=104_000,
+        ge=0,
+        description="Open markets assumed by the rate planner before the first catalogue scan.",
+    )
+    ingestion_lead_s: int = Field(
+        default=45, ge=5, description="Request the next window's run this long before it opens."
+    )
     watchlist_series: list[str] = Field(default_factory=list)
     watchlist_events: list[str] = Field(default_factory=list)
     watchlist_tickers: list[str] = Field(default_factory=list)
@@ -76,6 +90,16 @@ class Settings(BaseSettings):
     # --- logging ---
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("catalogue_interval_s")
+    @classmethod
+    def _catalogue_floor(cls, v: int) -> int:
+        if 0 < v < 15:
+            raise ValueError(
+                "CATALOGUE_INTERVAL_S must be 0 (automatic) or >= 15: Kalshi caches /markets "
+                "pages for 15 s"
+            )
+        return v
 
     @field_validator("database_url")
     @classmethod

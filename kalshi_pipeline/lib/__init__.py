@@ -1,0 +1,1 @@
+"""Reusable, Dagster-free logic of the code location (poll grid, rate budget, the tick loop)."""
