@@ -280,3 +280,38 @@ class Candle(_Frozen):
     price_close: Price | None = None
     volume: Count = ZERO
     open_interest: Count = ZERO
+
+
+class OrderBookLevel(_Frozen):
+    """One price level of resting bids: `count` contracts bid at `price` dollars."""
+
+    price: Price
+    count: Count
+
+
+class OrderBook(_Frozen):
+    """A market's order book as Kalshi publishes it: bids only, on both sides.
+
+    A NO bid at p is a YES ask at 1 - p, so the YES ask side is derived from `no_bids`. Levels are
+    ordered best first (highest bid first). An empty side quotes bid 0 / ask 1 with size 0.
+    """
+
+    market_ticker: str = Field(min_length=1, max_length=200)
+    yes_bids: list[OrderBookLevel] = Field(default_factory=list)
+    no_bids: list[OrderBookLevel] = Field(default_factory=list)
+
+    @property
+    def best_yes_bid(self) -> Decimal:
+        return self.yes_bids[0].price if self.yes_bids else ZERO
+
+    @property
+    def best_yes_bid_size(self) -> Decimal:
+        return self.yes_bids[0].count if self.yes_bids else ZERO
+
+    @property
+    def best_yes_ask(self) -> Decimal:
+        return ONE - self.no_bids[0].price if self.no_bids else ONE
+
+    @property
+    def best_yes_ask_size(self) -> Decimal:
+        return self.no_bids[0].count if self.no_bids else ZERO

@@ -1,0 +1,113 @@
+"""What the Kalshi client hands back besides domain models: listings with their completeness and
+request counters, the catalogue/watchlist scan result, raw pages, and small wire-only records
+(exchange status, historical cutoff) that the storage layer does not keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from kalshi_core.models import Event, Market, MarketSnapshot
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """One page exactly as received (ADR-003 `raw_data`), kept per page, not per row.
+
+    `cursor` is the cursor *sent* to get this page (None for the first page). Same fields as
+    `kalshi_core.storage.repositories.RawPage`, which replaces this one once it lands.
+    """
+
+    fetched_at: datetime
+    endpoint: str
+    body: bytes
+    params: Mapping[str, Any] = field(default_factory=dict)
+    cursor: str | None = None
+
+
+@dataclass(slots=True)
+class CallStats:
+    """Request counters for one call or scan (a call may issue many requests and retries)."""
+
+    requests: int = 0  # HTTP attempts sent, retries included
+    retries: int = 0  # attempts after the first, for any reason
+    http_429s: int = 0
+    rate_wait_s: float = 0.0  # time spent waiting on the shared token bucket
+
+    def add(self, other: CallStats) -> None:
+        self.requests += other.requests
+        self.retries += other.retries
+        self.http_429s += other.http_429s
+        self.rate_wait_s += other.rate_wait_s
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """A cursor-paginated listing. `complete` is False when `max_pages` stopped it early, or
+    when a partial listing was asked for and a page failed (`error` says why)."""
+
+    items: list[T]
+    complete: bool
+    pages: int
+    stats: CallStats
+    raw_pages: list[RawPage] = field(default_factory=list)
+    error: str | None = None
+
+
+class MarketRecord(NamedTuple):
+    """A market's metadata and its quote as observed in one response."""
+
+    market: Market
+    snapshot: MarketSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event with the markets Kalshi returned alongside it (empty unless asked for)."""
+
+    event: Event
+    markets: list[MarketRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketScan:
+    """One scan of `/markets` for the ingestion job (the catalogue or a watchlist).
+
+    `markets` and `snapshots` are aligned (same order, one per distinct ticker). `complete` is
+    True only when every listing the scan needed ran to its last page; with
+    `allow_partial=True` a failed scan returns what it had, `complete=False` and the `error`.
+    """
+
+    observed_at: datetime
+    sequence: int
+    markets: list[Market]
+    snapshots: list[MarketSnapshot]
+    raw_pages: list[RawPage]
+    requests: int
+    retries: int
+    http_429s: int
+    complete: bool
+    pages: int
+    error: str | None = None
+    rate_wait_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeStatus:
+    exchange_active: bool
+    trading_active: bool
+    exchange_estimated_resume_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalCutoff:
+    """Boundary between live and `/historical/*` data."""
+
+    market_settled_ts: datetime
+    trades_created_ts: datetime | None
+    orders_updated_ts: datetime | None

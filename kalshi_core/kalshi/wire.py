@@ -1,0 +1,870 @@
+"""Kalshi wire payloads -> the workbench's domain models (kalshi_core.models).
+
+Accepts both formats Kalshi has served:
+- current (since 2026-03-12): prices as `*_dollars` strings ("0.5600", up to 6 dp), counts as
+  `*_fp` strings ("10.00", fractional);
+- legacy (old recorded data): integer cents (`yes_bid: 56` -> Decimal("0.56")) and integer
+  counts (`volume: 10`); where both are present the exact `*_dollars`/`*_fp` value wins.
+Unknown fields are ignored; missing or null optional fields take their defaults.
+
+Speed: a catalogue scan parses ~104,000 markets, and pydantic validation of every field costs
+more than the whole scan budget. So the market/snapshot path checks each value explicitly (type,
+decimal syntax, price in [0, 1], count >= 0, timezone-aware time) and then builds the frozen
+models without re-validating (`_build`). The checks are the same ones the models enforce; tests
+re-validate parsed models through pydantic to keep the two in step. Less hot payloads (events,
+series, trades, candles, books) use the same field readers.
+
+Every failure raises `KalshiResponseError` naming the endpoint and the offending path
+(e.g. `GET /markets: markets[17].yes_bid_dollars: '1.2' is outside [0, 1]`); a page is parsed
+completely or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, TypeVar
+
+import orjson
+from pydantic import BaseModel
+
+from kalshi_core.kalshi.errors import KalshiResponseError
+from kalshi_core.kalshi.responses import EventRecord, ExchangeStatus, HistoricalCutoff, MarketRecord
+from kalshi_core.models import (
+    Candle,
+    Event,
+    Market,
+    MarketSnapshot,
+    OrderBook,
+    OrderBookLevel,
+    PriceRange,
+    Series,
+    Trade,
+)
+
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+_HUNDRED: Final = Decimal(100)
+_CACHE_MAX: Final = 200_000
+_GO_ZERO_TIME_PREFIX: Final = "0001-01-01"
+CANDLE_PERIODS: Final = (1, 60, 1440)
+
+
+class WireFieldError(ValueError):
+    """A single field is wrong; the page parser adds the endpoint and the item's position."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# --- building frozen models without re-validation ---------------------------------------------
+
+_FIELD_SETS: dict[type[BaseModel], set[str]] = {}
+_FIELD_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _build(cls: type[M], values: dict[str, Any]) -> M:
+    """Instantiate `cls` from already-checked values, skipping pydantic validation.
+
+    `values` should hold every field; missing ones get the model's defaults (so a field added to
+    a model later cannot leave an instance half-built).
+    """
+    fields = _FIELD_SETS.get(cls)
+    if fields is None:
+        fields = set(cls.model_fields)
+        _FIELD_SETS[cls] = fields
+        _FIELD_DEFAULTS[cls] = {
+            name: info.get_default(call_default_factory=False)
+            for name, info in cls.model_fields.items()
+            if not info.is_required()
+        }
+    if len(values) != len(fields):
+        for name, info in cls.model_fields.items():
+            if name not in values:
+                if info.is_required():
+                    raise WireFieldError(name, "missing required field")
+                values[name] = info.get_default(call_default_factory=True)
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    # Frozen models never mutate their fields-set, so one shared set per class is safe.
+    object.__setattr__(obj, "__pydantic_fields_set__", fields)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+# --- field readers ------------------------------------------------------------------------------
+
+_price_cache: dict[Any, Decimal] = {}
+_dt_cache: dict[str, datetime | None] = {}
+
+
+def _type_name(v: object) -> str:
+    return "null" if v is None else type(v).__name__
+
+
+def price_from_dollars(v: object, field: str) -> Decimal:
+    """A `*_dollars` string -> Decimal in [0, 1]."""
+    try:
+        return _price_cache[v]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable (list/dict): certainly not a price
+        raise WireFieldError(field, f"expected a dollar string, got {_type_name(v)}") from None
+    if type(v) is not str:
+        raise WireFieldError(field, f"expected a dollar string, got {_type_name(v)} {v!r}")
+    try:
+        p = Decimal(v)
+    except InvalidOperation:
+        raise WireFieldError(field, f"{v!r} is not a decimal number") from None
+    if not p.is_finite() or p < ZERO or p > ONE:
+        raise WireFieldError(field, f"price {v!r} is outside [0, 1] dollars")
+    if len(_price_cache) < _CACHE_MAX:
+        _price_cache[v] = p
+    return p
+
+
+def price_from_legacy(v: object, field: str) -> Decimal:
+    """A legacy price: integer cents (56 -> 0.56), or a dollar string in the historical shapes."""
+    if type(v) is int:
+        if v < 0 or v > 100:
+            raise WireFieldError(field, f"price {v} cents is outside [0, 100]")
+        return Decimal(v).scaleb(-2)
+    if type(v) is str:
+        return price_from_dollars(v, field)
+    raise WireFieldError(field, f"expected integer cents or a dollar string, got {_type_name(v)}")
+
+
+def count_from_wire(v: object, field: str) -> Decimal:
+    """A count: `*_fp` string ("10.00") or legacy integer (10); finite and >= 0."""
+    t = type(v)
+    if t is str:
+        try:
+            c = Decimal(v)  # type: ignore[arg-type]
+        except InvalidOperation:
+            raise WireFieldError(field, f"{v!r} is not a decimal number") from None
+        if not c.is_finite() or c < ZERO:
+            raise WireFieldError(field, f"count {v!r} must be a finite number >= 0")
+        return c
+    if t is int:
+        if v < 0:  # type: ignore[operator]
+            raise WireFieldError(field, f"count {v} must be >= 0")
+        return Decimal(v)  # type: ignore[arg-type]
+    raise WireFieldError(field, f"expected a count string or integer, got {_type_name(v)}")
+
+
+def number_from_wire(v: object, field: str) -> Decimal:
+    """A plain number Kalshi sends as JSON int/float or string (fee multipliers): exact Decimal."""
+    t = type(v)
+    if t is int:
+        return Decimal(v)  # type: ignore[arg-type]
+    if t is float:
+        # repr of a float is its shortest round-trip text: 0.5 -> "0.5", not 0.5000000000000...
+        d = Decimal(repr(v))
+    elif t is str:
+        try:
+            d = Decimal(v)  # type: ignore[arg-type]
+        except InvalidOperation:
+            raise WireFieldError(field, f"{v!r} is not a number") from None
+    else:
+        raise WireFieldError(field, f"expected a number, got {_type_name(v)}")
+    if not d.is_finite():
+        raise WireFieldError(field, f"{v!r} is not a finite number")
+    return d
+
+
+def time_from_wire(v: object, field: str) -> datetime | None:
+    """RFC 3339 text -> aware datetime; null, "" and Go's zero time (0001-01-01) -> None."""
+    if v is None:
+        return None
+    try:
+        return _dt_cache[v]  # type: ignore[index]
+    except KeyError:
+        pass
+    except TypeError:
+        raise WireFieldError(field, f"expected an RFC 3339 time, got {_type_name(v)}") from None
+    if type(v) is not str:
+        raise WireFieldError(field, f"expected an RFC 3339 time, got {_type_name(v)} {v!r}")
+    if v == "" or v.startswith(_GO_ZERO_TIME_PREFIX):
+        dt = None
+    else:
+        try:
+            dt = datetime.fromisoformat(v)
+        except ValueError:
+            raise WireFieldError(field, f"{v!r} is not an RFC 3339 time") from None
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            raise WireFieldError(field, f"{v!r} has no timezone (naive times are rejected)")
+    if len(_dt_cache) < _CACHE_MAX:
+        _dt_cache[v] = dt
+    return dt
+
+
+def time_from_unix(v: object, field: str) -> datetime:
+    if type(v) is not int:
+        raise WireFieldError(field, f"expected unix seconds (integer), got {_type_name(v)}")
+    try:
+        return datetime.fromtimestamp(v, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise WireFieldError(field, f"{v} is not a valid unix timestamp") from None
+
+
+def _str(d: Mapping[str, Any], key: str) -> str:
+    v = d.get(key)
+    if type(v) is not str or not v:
+        if v is None:
+            raise WireFieldError(key, "missing required string")
+        raise WireFieldError(key, f"expected a non-empty string, got {_type_name(v)} {v!r}")
+    return v
+
+
+def _opt_str(d: Mapping[str, Any], key: str, default: str | None = None) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return default
+    if type(v) is not str:
+        raise WireFieldError(key, f"expected a string, got {_type_name(v)}")
+    return v
+
+
+def _text(d: Mapping[str, Any], key: str) -> str:
+    """An optional display string: null/missing -> ""."""
+    v = d.get(key)
+    if v is None:
+        return ""
+    if type(v) is not str:
+        raise WireFieldError(key, f"expected a string, got {_type_name(v)}")
+    return v
+
+
+def _bool(d: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    v = d.get(key)
+    if v is None:
+        return default
+    if type(v) is not bool:
+        raise WireFieldError(key, f"expected true/false, got {_type_name(v)} {v!r}")
+    return v
+
+
+def _price(d: Mapping[str, Any], name: str, dollars_key: str) -> Decimal:
+    v = d.get(dollars_key)
+    if v is not None:
+        return price_from_dollars(v, dollars_key)
+    v = d.get(name)
+    if v is None:
+        raise WireFieldError(dollars_key, "missing required price")
+    return price_from_legacy(v, name)
+
+
+def _opt_price(d: Mapping[str, Any], name: str, dollars_key: str) -> Decimal | None:
+    v = d.get(dollars_key)
+    if v is not None:
+        return price_from_dollars(v, dollars_key)
+    v = d.get(name)
+    if v is None:
+        return None
+    return price_from_legacy(v, name)
+
+
+def _count(d: Mapping[str, Any], name: str, fp_key: str) -> Decimal:
+    v = d.get(fp_key)
+    if v is not None:
+        return count_from_wire(v, fp_key)
+    v = d.get(name)
+    if v is None:
+        return ZERO
+    return count_from_wire(v, name)
+
+
+def _dict(v: object, field: str) -> dict[str, Any]:
+    if type(v) is not dict:
+        raise WireFieldError(field, f"expected an object, got {_type_name(v)}")
+    return v
+
+
+def _list(v: object, field: str) -> list[Any]:
+    if type(v) is not list:
+        raise WireFieldError(field, f"expected an array, got {_type_name(v)}")
+    return v
+
+
+# --- bodies -------------------------------------------------------------------------------------
+
+
+def load_body(body: bytes, endpoint: str) -> dict[str, Any]:
+    """Parse a response body; it must be a JSON object."""
+    try:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        snippet = body[:80].decode("utf-8", "replace")
+        raise KalshiResponseError(
+            endpoint, f"body is not valid JSON ({exc}); {len(body)} bytes starting {snippet!r}"
+        ) from None
+    if type(obj) is not dict:
+        raise KalshiResponseError(endpoint, f"expected a JSON object, got {_type_name(obj)}")
+    return obj
+
+
+def require_list(obj: Mapping[str, Any], key: str, endpoint: str) -> list[Any]:
+    v = obj.get(key, _MISSING)
+    if v is _MISSING:
+        raise KalshiResponseError(endpoint, f"required key {key!r} is missing")
+    if v is None:
+        return []  # Go encodes an empty slice as null
+    if type(v) is not list:
+        raise KalshiResponseError(endpoint, f"{key}: expected an array, got {_type_name(v)}")
+    return v
+
+
+def require_cursor(obj: Mapping[str, Any], endpoint: str) -> str:
+    """The next-page cursor; "" means the last page. The key itself must be present, so a body
+    that lost it is an error rather than a listing silently taken as complete."""
+    v = obj.get("cursor", _MISSING)
+    if v is _MISSING:
+        raise KalshiResponseError(endpoint, "required key 'cursor' is missing")
+    if v is None:
+        return ""
+    if type(v) is not str:
+        raise KalshiResponseError(endpoint, f"cursor: expected a string, got {_type_name(v)}")
+    return v
+
+
+_MISSING: Final = object()
+
+
+def parse_items(
+    items: list[Any],
+    key: str,
+    endpoint: str,
+    parse_one: Callable[[dict[str, Any]], M],
+) -> list[M]:
+    """Apply `parse_one` to every element, turning any field error into a `KalshiResponseError`
+    that names the endpoint and the element."""
+    out: list[M] = []
+    append = out.append
+    i = 0
+    try:
+        for i, item in enumerate(items):  # noqa: B007 (i names the failing element below)
+            if type(item) is not dict:
+                raise WireFieldError("", f"expected an object, got {_type_name(item)}")
+            append(parse_one(item))
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, _where(key, i, items, exc)) from None
+    return out
+
+
+def _where(key: str, i: int, items: list[Any], exc: WireFieldError) -> str:
+    item = items[i] if i < len(items) else None
+    tkr = item.get("ticker") or item.get("event_ticker") if isinstance(item, dict) else None
+    label = f"{key}[{i}]" + (f" ({tkr})" if isinstance(tkr, str) else "")
+    return f"{label}.{exc.field}: {exc.message}" if exc.field else f"{label}: {exc.message}"
+
+
+# --- markets ------------------------------------------------------------------------------------
+
+
+def _price_ranges(v: object) -> list[PriceRange]:
+    if v is None:
+        return []
+    out = []
+    for j, r in enumerate(_list(v, "price_ranges")):
+        f = f"price_ranges[{j}]"
+        r = _dict(r, f)
+        out.append(
+            _build(
+                PriceRange,
+                {
+                    "start": number_from_wire(r.get("start"), f"{f}.start"),
+                    "end": number_from_wire(r.get("end"), f"{f}.end"),
+                    "step": number_from_wire(r.get("step"), f"{f}.step"),
+                },
+            )
+        )
+    return out
+
+
+def _tick_size(d: Mapping[str, Any], ranges: list[PriceRange]) -> Decimal | None:
+    v = d.get("tick_size")
+    if v is not None:
+        # Legacy: integer cents (1 -> 0.01).
+        if type(v) is int:
+            if v <= 0:
+                raise WireFieldError("tick_size", f"tick size {v} must be > 0")
+            return Decimal(v).scaleb(-2)
+        d_v = number_from_wire(v, "tick_size")
+        if d_v <= 0:
+            raise WireFieldError("tick_size", f"tick size {v!r} must be > 0")
+        return d_v
+    # Current format dropped tick_size; it is the step when every price range shares one.
+    steps = {r.step for r in ranges}
+    return steps.pop() if len(steps) == 1 else None
+
+
+_MARKET_TYPES: Final = frozenset({"binary", "scalar"})
+
+
+class MarketParser:
+    """Parses wire Market objects into (Market, MarketSnapshot) pairs for one observation.
+
+    `observed_at`/`sequence` are checked once here, not per market.
+    """
+
+    __slots__ = ("observed_at", "sequence", "series_ticker", "source")
+
+    def __init__(
+        self,
+        observed_at: datetime,
+        sequence: int = 0,
+        *,
+        series_ticker: str | None = None,
+        source: str = "rest",
+    ) -> None:
+        if observed_at.tzinfo is None or observed_at.utcoffset() is None:
+            raise ValueError(f"observed_at {observed_at.isoformat()} must be timezone-aware")
+        if type(sequence) is not int or sequence < 0:
+            raise ValueError(f"sequence must be an integer >= 0 (got {sequence!r})")
+        if source not in ("rest", "websocket"):
+            raise ValueError(f"source must be 'rest' or 'websocket' (got {source!r})")
+        self.observed_at = observed_at
+        self.sequence = sequence
+        self.series_ticker = series_ticker
+        self.source = source
+
+    def parse(self, d: dict[str, Any]) -> MarketRecord:
+        ticker = _str(d, "ticker")
+        if len(ticker) > 200:
+            raise WireFieldError("ticker", f"ticker is {len(ticker)} characters (max 200)")
+        market_type = d.get("market_type") or "binary"
+        if market_type not in _MARKET_TYPES:
+            raise WireFieldError("market_type", f"unknown market type {market_type!r}")
+        ranges = _price_ranges(d.get("price_ranges"))
+        result = d.get("result")
+        if result is not None and type(result) is not str:
+            raise WireFieldError("result", f"expected a string, got {_type_name(result)}")
+        mve_collection = d.get("mve_collection_ticker")
+        series = d.get("series_ticker")
+        if type(series) is not str or not series:
+            series = self.series_ticker
+        settlement_value = _opt_price(d, "settlement_value", "settlement_value_dollars")
+        market = _build(
+            Market,
+            {
+                "ticker": ticker,
+                "event_ticker": _str(d, "event_ticker"),
+                "series_ticker": series,
+                "title": _opt_str(d, "title"),
+                "yes_sub_title": _text(d, "yes_sub_title"),
+                "no_sub_title": _text(d, "no_sub_title"),
+                "market_type": market_type,
+                "status": _str(d, "status"),
+                "open_time": time_from_wire(d.get("open_time"), "open_time"),
+                "close_time": time_from_wire(d.get("close_time"), "close_time"),
+                "expected_expiration_time": time_from_wire(
+                    d.get("expected_expiration_time"), "expected_expiration_time"
+                ),
+                "latest_expiration_time": time_from_wire(
+                    d.get("latest_expiration_time"), "latest_expiration_time"
+                ),
+                "settlement_ts": time_from_wire(d.get("settlement_ts"), "settlement_ts"),
+                "result": result or None,
+                "settlement_value": settlement_value,
+                "can_close_early": _bool(d, "can_close_early"),
+                "price_level_structure": _opt_str(d, "price_level_structure"),
+                "price_ranges": ranges,
+                "tick_size": _tick_size(d, ranges),
+                "is_mve": bool(mve_collection) or ticker.startswith("KXMVE"),
+                "updated_at": time_from_wire(d.get("updated_time"), "updated_time"),
+            },
+        )
+        yes_bid = _price(d, "yes_bid", "yes_bid_dollars")
+        yes_ask = _price(d, "yes_ask", "yes_ask_dollars")
+        yes_ask_size = _count(d, "yes_ask_size", "yes_ask_size_fp")
+        if yes_ask == ZERO:
+            # Old responses (and some inactive markets) report an empty ask side as 0; nobody
+            # sells YES at $0, and the current API's empty side is 1.0000 with size 0.
+            yes_ask = ONE
+            yes_ask_size = ZERO
+        snapshot = _build(
+            MarketSnapshot,
+            {
+                "market_ticker": ticker,
+                "timestamp": self.observed_at,
+                "source": self.source,
+                "sequence": self.sequence,
+                "yes_bid": yes_bid,
+                "yes_ask": yes_ask,
+                "last_price": _price(d, "last_price", "last_price_dollars"),
+                "yes_bid_size": _count(d, "yes_bid_size", "yes_bid_size_fp"),
+                "yes_ask_size": yes_ask_size,
+                "volume": _count(d, "volume", "volume_fp"),
+                "volume_24h": _count(d, "volume_24h", "volume_24h_fp"),
+                "open_interest": _count(d, "open_interest", "open_interest_fp"),
+            },
+        )
+        return MarketRecord(market, snapshot)
+
+
+def parse_market_list(
+    items: list[Any], endpoint: str, parser: MarketParser, key: str = "markets"
+) -> list[MarketRecord]:
+    """Parse a `markets` array; all or nothing."""
+    out: list[MarketRecord] = []
+    append = out.append
+    parse = parser.parse
+    i = 0
+    try:
+        for i, item in enumerate(items):  # noqa: B007 (i names the failing element below)
+            if type(item) is not dict:
+                raise WireFieldError("", f"expected an object, got {_type_name(item)}")
+            append(parse(item))
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, _where(key, i, items, exc)) from None
+    return out
+
+
+def parse_markets_page(
+    body: bytes, endpoint: str, parser: MarketParser
+) -> tuple[list[MarketRecord], str]:
+    """`GET /markets` / `GET /historical/markets` page -> (records, next cursor)."""
+    obj = load_body(body, endpoint)
+    cursor = require_cursor(obj, endpoint)
+    return parse_market_list(require_list(obj, "markets", endpoint), endpoint, parser), cursor
+
+
+def parse_market_response(body: bytes, endpoint: str, parser: MarketParser) -> MarketRecord:
+    """`GET /markets/{ticker}` / `GET /historical/markets/{ticker}`."""
+    obj = load_body(body, endpoint)
+    m = obj.get("market")
+    if type(m) is not dict:
+        raise KalshiResponseError(endpoint, f"market: expected an object, got {_type_name(m)}")
+    return parse_market_list([m], endpoint, parser, key="market")[0]
+
+
+# --- events and series --------------------------------------------------------------------------
+
+
+def parse_event(d: dict[str, Any]) -> Event:
+    fee_mult = d.get("fee_multiplier_override")
+    return _build(
+        Event,
+        {
+            "event_ticker": _str(d, "event_ticker"),
+            "series_ticker": _str(d, "series_ticker"),
+            "title": _text(d, "title"),
+            "sub_title": _text(d, "sub_title"),
+            "category": _opt_str(d, "category"),
+            "mutually_exclusive": _bool(d, "mutually_exclusive"),
+            "strike_date": time_from_wire(d.get("strike_date"), "strike_date"),
+            "fee_type_override": _opt_str(d, "fee_type_override") or None,
+            "fee_multiplier_override": (
+                None if fee_mult is None else number_from_wire(fee_mult, "fee_multiplier_override")
+            ),
+            "updated_at": time_from_wire(d.get("last_updated_ts"), "last_updated_ts"),
+        },
+    )
+
+
+def parse_event_record(d: dict[str, Any], parser: MarketParser, endpoint: str) -> EventRecord:
+    event = parse_event(d)
+    nested = d.get("markets")
+    markets: list[MarketRecord] = []
+    if nested is not None:
+        sub = MarketParser(parser.observed_at, parser.sequence, series_ticker=event.series_ticker)
+        markets = parse_market_list(_list(nested, "markets"), endpoint, sub)
+    return EventRecord(event, markets)
+
+
+def parse_events_page(
+    body: bytes, endpoint: str, parser: MarketParser
+) -> tuple[list[EventRecord], str]:
+    obj = load_body(body, endpoint)
+    cursor = require_cursor(obj, endpoint)
+    return parse_event_list(require_list(obj, "events", endpoint), endpoint, parser), cursor
+
+
+def parse_event_list(items: list[Any], endpoint: str, parser: MarketParser) -> list[EventRecord]:
+    out: list[EventRecord] = []
+    i = 0
+    try:
+        for i, item in enumerate(items):  # noqa: B007
+            out.append(parse_event_record(_dict(item, ""), parser, endpoint))
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, _where("events", i, items, exc)) from None
+    return out
+
+
+def parse_event_response(body: bytes, endpoint: str, parser: MarketParser) -> EventRecord:
+    """`GET /events/{ticker}`: markets nested in the event, or (deprecated) top-level."""
+    obj = load_body(body, endpoint)
+    ev = obj.get("event")
+    if type(ev) is not dict:
+        raise KalshiResponseError(endpoint, f"event: expected an object, got {_type_name(ev)}")
+    try:
+        record = parse_event_record(ev, parser, endpoint)
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, _where("event", 0, [ev], exc)) from None
+    if record.markets or ev.get("markets") is not None:
+        return record
+    top = obj.get("markets")
+    if top is None:
+        return record
+    if type(top) is not list:
+        raise KalshiResponseError(endpoint, f"markets: expected an array, got {_type_name(top)}")
+    sub = MarketParser(
+        parser.observed_at, parser.sequence, series_ticker=record.event.series_ticker
+    )
+    return EventRecord(record.event, parse_market_list(top, endpoint, sub))
+
+
+def parse_series(d: dict[str, Any]) -> Series:
+    tags = d.get("tags")
+    if tags is None:
+        tags = []
+    elif type(tags) is not list or not all(type(t) is str for t in tags):
+        raise WireFieldError("tags", "expected an array of strings")
+    fee_mult = d.get("fee_multiplier")
+    fee_type = _opt_str(d, "fee_type") or "quadratic"
+    return _build(
+        Series,
+        {
+            "ticker": _str(d, "ticker"),
+            "title": _text(d, "title"),
+            "category": _text(d, "category"),
+            "frequency": _text(d, "frequency"),
+            "fee_type": fee_type,
+            "fee_multiplier": ONE
+            if fee_mult is None
+            else number_from_wire(fee_mult, "fee_multiplier"),
+            "tags": list(tags),
+            "updated_at": time_from_wire(d.get("last_updated_ts"), "last_updated_ts"),
+        },
+    )
+
+
+def parse_series_list(body: bytes, endpoint: str) -> list[Series]:
+    obj = load_body(body, endpoint)
+    return parse_items(require_list(obj, "series", endpoint), "series", endpoint, parse_series)
+
+
+def parse_series_response(body: bytes, endpoint: str) -> Series:
+    obj = load_body(body, endpoint)
+    s = obj.get("series")
+    if type(s) is not dict:
+        raise KalshiResponseError(endpoint, f"series: expected an object, got {_type_name(s)}")
+    return parse_items([s], "series", endpoint, parse_series)[0]
+
+
+# --- trades -------------------------------------------------------------------------------------
+
+_SIDES: Final = frozenset({"yes", "no"})
+
+
+def parse_trade(d: dict[str, Any]) -> Trade:
+    side = d.get("taker_outcome_side")
+    if side is None:
+        side = d.get("taker_side")
+    if side is not None and side not in _SIDES:
+        raise WireFieldError("taker_outcome_side", f"expected 'yes' or 'no', got {side!r}")
+    created = time_from_wire(d.get("created_time"), "created_time")
+    if created is None:
+        raise WireFieldError("created_time", "missing required time")
+    return _build(
+        Trade,
+        {
+            "trade_id": _str(d, "trade_id"),
+            "ticker": _str(d, "ticker"),
+            "created_time": created,
+            "yes_price": _price(d, "yes_price", "yes_price_dollars"),
+            "count": _count(d, "count", "count_fp"),
+            "taker_side": side,
+            "is_block_trade": _bool(d, "is_block_trade"),
+        },
+    )
+
+
+def parse_trades_page(body: bytes, endpoint: str) -> tuple[list[Trade], str]:
+    obj = load_body(body, endpoint)
+    cursor = require_cursor(obj, endpoint)
+    return parse_items(
+        require_list(obj, "trades", endpoint), "trades", endpoint, parse_trade
+    ), cursor
+
+
+# --- candlesticks -------------------------------------------------------------------------------
+
+_OHLC: Final = ("open", "high", "low", "close")
+
+
+def _ohlc(dist: object, field: str, required: bool) -> list[Decimal | None]:
+    if dist is None:
+        if required:
+            raise WireFieldError(field, "missing required bid/ask distribution")
+        return [None, None, None, None]
+    d = _dict(dist, field)
+    out: list[Decimal | None] = []
+    for k in _OHLC:
+        p = _opt_price(d, k, k + "_dollars")
+        if p is None and required:
+            raise WireFieldError(f"{field}.{k}_dollars", "missing required price")
+        out.append(p)
+    return out
+
+
+def make_candle_parser(ticker: str, period_minutes: int) -> Callable[[dict[str, Any]], Candle]:
+    if period_minutes not in CANDLE_PERIODS:
+        raise ValueError(f"period_interval must be one of {CANDLE_PERIODS} (got {period_minutes})")
+
+    def parse(d: dict[str, Any]) -> Candle:
+        bid = _ohlc(d.get("yes_bid"), "yes_bid", required=True)
+        ask = _ohlc(d.get("yes_ask"), "yes_ask", required=True)
+        trade = _ohlc(d.get("price"), "price", required=False)
+        return _build(
+            Candle,
+            {
+                "ticker": ticker,
+                "period_minutes": period_minutes,
+                "end_time": time_from_unix(d.get("end_period_ts"), "end_period_ts"),
+                "yes_bid_open": bid[0],
+                "yes_bid_high": bid[1],
+                "yes_bid_low": bid[2],
+                "yes_bid_close": bid[3],
+                "yes_ask_open": ask[0],
+                "yes_ask_high": ask[1],
+                "yes_ask_low": ask[2],
+                "yes_ask_close": ask[3],
+                "price_open": trade[0],
+                "price_high": trade[1],
+                "price_low": trade[2],
+                "price_close": trade[3],
+                "volume": _count(d, "volume", "volume_fp"),
+                "open_interest": _count(d, "open_interest", "open_interest_fp"),
+            },
+        )
+
+    return parse
+
+
+def parse_candles_response(
+    body: bytes, endpoint: str, ticker: str, period_minutes: int
+) -> list[Candle]:
+    """Single-market candlesticks, live (`/series/.../candlesticks`) or historical shapes."""
+    obj = load_body(body, endpoint)
+    items = require_list(obj, "candlesticks", endpoint)
+    return parse_items(items, "candlesticks", endpoint, make_candle_parser(ticker, period_minutes))
+
+
+def parse_batch_candles_response(
+    body: bytes, endpoint: str, period_minutes: int
+) -> dict[str, list[Candle]]:
+    """`GET /markets/candlesticks`: {"markets": [{"market_ticker", "candlesticks"}]}."""
+    obj = load_body(body, endpoint)
+    groups = require_list(obj, "markets", endpoint)
+    out: dict[str, list[Candle]] = {}
+    for i, g in enumerate(groups):
+        if type(g) is not dict:
+            raise KalshiResponseError(endpoint, f"markets[{i}]: expected an object")
+        tkr = g.get("market_ticker")
+        if type(tkr) is not str or not tkr:
+            raise KalshiResponseError(endpoint, f"markets[{i}].market_ticker: missing")
+        items = require_list(g, "candlesticks", endpoint)
+        key = f"markets[{i}].candlesticks"
+        out[tkr] = parse_items(items, key, endpoint, make_candle_parser(tkr, period_minutes))
+    return out
+
+
+# --- order books --------------------------------------------------------------------------------
+
+
+def _levels(v: object, field: str, legacy_cents: bool) -> list[OrderBookLevel]:
+    if v is None:
+        return []
+    levels = []
+    for j, lvl in enumerate(_list(v, field)):
+        f = f"{field}[{j}]"
+        if type(lvl) is not list or len(lvl) != 2:
+            raise WireFieldError(f, f"expected a [price, count] pair, got {lvl!r}")
+        price = (
+            price_from_legacy(lvl[0], f + "[0]")
+            if legacy_cents
+            else price_from_dollars(lvl[0], f + "[0]")
+        )
+        levels.append(
+            _build(OrderBookLevel, {"price": price, "count": count_from_wire(lvl[1], f + "[1]")})
+        )
+    levels.sort(key=lambda lv: lv.price, reverse=True)
+    return levels
+
+
+def _book_side(book: Mapping[str, Any], side: str) -> list[OrderBookLevel]:
+    dollars_key = f"{side}_dollars"
+    if book.get(dollars_key) is not None or side not in book:
+        return _levels(book.get(dollars_key), dollars_key, legacy_cents=False)
+    return _levels(book.get(side), side, legacy_cents=True)
+
+
+def parse_orderbook_object(book: dict[str, Any], ticker: str) -> OrderBook:
+    return _build(
+        OrderBook,
+        {
+            "market_ticker": ticker,
+            "yes_bids": _book_side(book, "yes"),
+            "no_bids": _book_side(book, "no"),
+        },
+    )
+
+
+def parse_orderbook_response(body: bytes, endpoint: str, ticker: str) -> OrderBook:
+    """`GET /markets/{ticker}/orderbook`: `orderbook_fp` (current) or `orderbook` (legacy cents)."""
+    obj = load_body(body, endpoint)
+    book = obj.get("orderbook_fp")
+    key = "orderbook_fp"
+    if book is None:
+        book, key = obj.get("orderbook"), "orderbook"
+    if type(book) is not dict:
+        raise KalshiResponseError(
+            endpoint, "required key 'orderbook_fp' is missing or not an object"
+        )
+    try:
+        return parse_orderbook_object(book, ticker)
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, f"{key}.{exc.field}: {exc.message}") from None
+
+
+# --- exchange -----------------------------------------------------------------------------------
+
+
+def parse_exchange_status(body: bytes, endpoint: str) -> ExchangeStatus:
+    obj = load_body(body, endpoint)
+    try:
+        for k in ("exchange_active", "trading_active"):
+            if type(obj.get(k)) is not bool:
+                raise WireFieldError(k, "missing required true/false")
+        return ExchangeStatus(
+            exchange_active=obj["exchange_active"],
+            trading_active=obj["trading_active"],
+            exchange_estimated_resume_time=time_from_wire(
+                obj.get("exchange_estimated_resume_time"), "exchange_estimated_resume_time"
+            ),
+        )
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, str(exc)) from None
+
+
+def parse_historical_cutoff(body: bytes, endpoint: str) -> HistoricalCutoff:
+    obj = load_body(body, endpoint)
+    try:
+        settled = time_from_wire(obj.get("market_settled_ts"), "market_settled_ts")
+        if settled is None:
+            raise WireFieldError("market_settled_ts", "missing required time")
+        return HistoricalCutoff(
+            market_settled_ts=settled,
+            trades_created_ts=time_from_wire(obj.get("trades_created_ts"), "trades_created_ts"),
+            orders_updated_ts=time_from_wire(obj.get("orders_updated_ts"), "orders_updated_ts"),
+        )
+    except WireFieldError as exc:
+        raise KalshiResponseError(endpoint, str(exc)) from None
