@@ -46,12 +46,14 @@ class Settings(BaseSettings):
     kalshi_api_key_id: str | None = None
     kalshi_private_key_path: Path | None = None
     kalshi_private_key: SecretStr | None = None
-    kalshi_rate_limit_per_s: float | None = Field(
+    kalshi_rate_limit_per_s: float = Field(
         default=20.0,
         ge=0,
-        description="Read budget of your Kalshi tier (Basic: 20/s); 0 or empty turns limiting off.",
+        description="Read budget of your Kalshi tier (Basic: 20/s); 0 turns limiting off.",
     )
-    kalshi_rate_burst: int | None = Field(default=20, ge=0, description="0 or empty: no limit.")
+    kalshi_rate_burst: int = Field(
+        default=20, ge=0, description="Bucket size; 0 turns limiting off."
+    )
     kalshi_max_retries: int = Field(default=6, ge=0)
     kalshi_timeout_s: float = Field(default=10.0, gt=0)
     kalshi_mve_filter: str = Field(default="exclude")

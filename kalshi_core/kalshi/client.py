@@ -510,6 +510,8 @@ class KalshiClient:
         series_ticker: str | Iterable[str] | None = None,
         event_ticker: str | Iterable[str] | None = None,
         tickers: Iterable[str] | None = None,
+        series_tickers: Iterable[str] | None = None,
+        event_tickers: Iterable[str] | None = None,
         min_close_ts: Timestamp | None = None,
         max_close_ts: Timestamp | None = None,
         mve_filter: str | _Default | None = DEFAULT,
@@ -520,6 +522,8 @@ class KalshiClient:
         """Scan `/markets` for the ingestion job.
 
         With no series/events/tickers this is the catalogue (every market with `status`).
+        `series_ticker`/`event_ticker` take one ticker or several; `series_tickers`/
+        `event_tickers` are plural spellings of the same filters (both are merged).
         Otherwise each named series and event is one listing and tickers go 100 per request;
         the listings run concurrently (within the shared rate limit and `max_concurrency`) and
         are merged without duplicates (first occurrence wins). Snapshots carry `observed_at`,
@@ -529,8 +533,8 @@ class KalshiClient:
         what it fetched with `complete=False` and the error text.
         """
         parser = wire.MarketParser(observed_at, sequence)  # checks observed_at/sequence early
-        series_list = _as_list(series_ticker)
-        event_list = _as_list(event_ticker)
+        series_list = _as_list(series_ticker) + _as_list(series_tickers)
+        event_list = _as_list(event_ticker) + _as_list(event_tickers)
         ticker_list = list(dict.fromkeys(_as_list(tickers)))
         common: dict[str, Any] = {
             "status": status,
