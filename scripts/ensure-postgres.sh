@@ -71,8 +71,12 @@ PYEOF
 }
 
 finish() { # url
-  local url=$1
-  if [ -x "$ROOT/.venv/bin/python" ]; then ensure_database "$url"; fi
+  local url=$1 extra
+  if [ -x "$ROOT/.venv/bin/python" ]; then
+    ensure_database "$url"
+    # EXTRA_DATABASES="a b": more databases on the same server (e.g. Dagster's own storage)
+    for extra in ${EXTRA_DATABASES:-}; do ensure_database "${url%/*}/$extra"; done
+  fi
   printf 'DATABASE_URL=%s\n' "$url" > "$DATA/db.env"
   echo "$url"
   exit 0

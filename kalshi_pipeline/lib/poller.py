@@ -182,7 +182,7 @@ async def _poll_tick(
             status="ok",
             run_id=run_id,
         )
-        saved = await markets.save_many(result.snapshots, poll=poll, raw_pages=result.raw_pages)  # type: ignore[call-arg]
+        saved = await markets.save_many(result.snapshots, poll=poll, raw_pages=result.raw_pages)
         outcome.rows_written = saved.written
         t2 = time.perf_counter()
         outcome.commit_s = t2 - t1

@@ -1,0 +1,1 @@
+"""Dagster definitions, autoloaded by `kalshi_pipeline.definitions` (one module per concern)."""

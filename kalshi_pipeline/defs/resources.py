@@ -1,0 +1,73 @@
+"""Resources, bound once for the whole code location: the Kalshi API and the workbench database.
+
+Both read their defaults from the one Settings object; the database URL comes through
+`dg.EnvVar` when set so a password in it never shows in the Dagster UI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import dagster as dg
+
+from kalshi_core.kalshi.client import KalshiClient
+from kalshi_core.settings import get_settings
+from kalshi_core.storage.database import Database, Repositories, repositories
+
+
+class KalshiApiResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Kalshi Trade API v2 (or the local simulator): base URL and the account's read budget.
+
+    Every client of a process shares one token bucket per base URL, so the ingestion tiers and
+    backfills running in one process never exceed the configured tier together."""
+
+    base_url: str
+    rate_limit_per_s: float
+    mve_filter: str = "exclude"
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[KalshiClient]:
+        settings = get_settings().model_copy(
+            update={
+                "kalshi_base_url": self.base_url,
+                "kalshi_rate_limit_per_s": self.rate_limit_per_s,
+                "kalshi_mve_filter": self.mve_filter,
+            }
+        )
+        async with KalshiClient.from_settings(settings) as client:
+            yield client
+
+
+class WorkbenchDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The workbench's PostgreSQL database, reached through the repository Protocols."""
+
+    database_url: str
+    pool_max: int = 4
+
+    @asynccontextmanager
+    async def repositories(self) -> AsyncIterator[Repositories]:
+        db = await Database.connect(self.database_url, min_size=1, max_size=self.pool_max)
+        try:
+            yield repositories(db)
+        finally:
+            await db.close()
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    settings = get_settings()
+    database_url: str | dg.EnvVar = (
+        dg.EnvVar("DATABASE_URL") if os.environ.get("DATABASE_URL") else settings.database_url
+    )
+    return dg.Definitions(
+        resources={
+            "kalshi": KalshiApiResource(
+                base_url=settings.kalshi_base_url,
+                rate_limit_per_s=settings.kalshi_rate_limit_per_s,
+                mve_filter=settings.kalshi_mve_filter,
+            ),
+            "database": WorkbenchDatabase(database_url=database_url),
+        }
+    )
