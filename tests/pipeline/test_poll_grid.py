@@ -56,4 +56,4 @@ def test_keys_are_deterministic_and_utc() -> None:
     assert run_key("watchlist", t) == "watchlist:2026-11-27T23:55:00Z"
     assert partition_key(t) == "2026-11-27"
     with pytest.raises(ValueError, match="naive"):
-        partition_key(datetime(2026, 11, 27))  # noqa: DTZ001
+        partition_key(datetime(2026, 11, 27))
