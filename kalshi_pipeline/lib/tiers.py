@@ -29,8 +29,10 @@ class TierSpec:
 
 
 def rate_plan(settings: Settings) -> RatePlan:
+    # KALSHI_RATE_LIMIT_PER_S=0 turns the limiter off (simulator benchmarks): nothing to refuse
+    budget = settings.kalshi_rate_limit_per_s or float("inf")
     return plan(
-        budget_per_s=settings.kalshi_rate_limit_per_s,
+        budget_per_s=budget,
         watchlist_requests_per_tick=watchlist_requests(
             len(settings.watchlist_series),
             len(settings.watchlist_events),

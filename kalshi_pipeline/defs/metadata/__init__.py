@@ -1,0 +1,1 @@
+"""Market metadata assets (series, events, markets), refreshed on a slower cadence than quotes."""
