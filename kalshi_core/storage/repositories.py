@@ -6,10 +6,11 @@ holds the PostgreSQL implementations. All methods are async.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import builtins
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from kalshi_core.models import (
     BacktestResult,
@@ -21,6 +22,9 @@ from kalshi_core.models import (
     Series,
     Trade,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +39,27 @@ class SaveReport:
 
 @dataclass(frozen=True, slots=True)
 class LatestQuote:
-    """A market's latest snapshot joined with its metadata (one row of `market_latest`)."""
+    """A market's latest snapshot joined with its metadata (one row of `market_latest`).
+
+    `snapshot.timestamp` is the last observation of the market; `changed_at` is when its quote
+    last changed (the newest stored history row). `market` is None while only the ticker is
+    known (metadata not loaded yet).
+    """
 
     snapshot: MarketSnapshot
     market: Market | None
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """One fetched API page as received (uncompressed `body`); stored compressed, per page."""
+
+    fetched_at: datetime
+    endpoint: str
+    body: bytes
+    params: Mapping[str, Any] = field(default_factory=dict)
+    cursor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +110,16 @@ class MarketRepository(Protocol):
         """Row-by-row write (the seed's path); kept as the benchmark baseline."""
         ...
 
-    async def save_many(self, snapshots: Sequence[MarketSnapshot]) -> SaveReport:
+    async def save_many(
+        self,
+        snapshots: Sequence[MarketSnapshot],
+        *,
+        poll: IngestPoll | None = None,
+        raw_pages: Sequence[RawPage] = (),
+    ) -> SaveReport:
         """Hot path: one transaction; COPY changed quotes into market_snapshots, upsert
-        market_latest; idempotent (the same tick written twice changes nothing)."""
+        market_latest, record `poll` (its rows_written counts what this tick stored) and the
+        compressed `raw_pages`; idempotent (the same tick written twice changes nothing)."""
         ...
 
     async def get_latest(self, ticker: str) -> LatestQuote | None: ...
@@ -114,6 +142,18 @@ class MarketRepository(Protocol):
 
     async def get_market(self, ticker: str) -> Market | None: ...
 
+    async def snapshot_frame(
+        self,
+        tickers: Sequence[str] | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Stored snapshot rows for the backtest engine, `start <= observed_at < end`, ordered
+        by (observed_at, market_ticker): columns market_ticker, observed_at (UTC), yes_bid,
+        yes_ask, last_price, yes_bid_size, yes_ask_size, volume, open_interest as float64
+        (the Decimal -> float boundary of vectorized backtests)."""
+        ...
+
 
 @runtime_checkable
 class EventRepository(Protocol):
@@ -125,7 +165,7 @@ class EventRepository(Protocol):
         self, series_ticker: str | None = None, limit: int = 100, offset: int = 0
     ) -> Page[Event]: ...
 
-    async def markets_of(self, event_ticker: str) -> list[Market]: ...
+    async def markets_of(self, event_ticker: str) -> builtins.list[Market]: ...
 
 
 @runtime_checkable
@@ -158,7 +198,13 @@ class IngestPollRepository(Protocol):
         """Insert or replace the row for (tier, tick)."""
         ...
 
-    async def recorded_ticks(self, tier: str, start: datetime, end: datetime) -> list[IngestPoll]: ...
+    async def record_many(self, polls: Sequence[IngestPoll]) -> int:
+        """`record` for many ticks in one transaction (e.g. marking missed ticks)."""
+        ...
+
+    async def recorded_ticks(
+        self, tier: str, start: datetime, end: datetime
+    ) -> list[IngestPoll]: ...
 
     async def coverage(
         self, tier: str, start: datetime, end: datetime, interval_s: int
@@ -197,3 +243,35 @@ class HistoryRepository(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[Candle]: ...
+
+    async def candle_frame(
+        self,
+        tickers: Sequence[str] | None,
+        period_minutes: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Candles for the backtest engine, `start <= end_time < end`, ordered by (end_time,
+        market_ticker): columns market_ticker, end_time (UTC), yes_bid_close, yes_ask_close,
+        price_close (NaN without trades), volume, open_interest as float64."""
+        ...
+
+
+@runtime_checkable
+class RawPageRepository(Protocol):
+    """Compressed raw API pages (`raw_pages`, day-partitioned for cheap retention)."""
+
+    async def add(self, pages: Sequence[RawPage]) -> int: ...
+
+    async def list(
+        self, start: datetime, end: datetime, endpoint: str | None = None, limit: int = 1000
+    ) -> list[RawPage]:
+        """Pages fetched in `[start, end)`, oldest first, bodies decompressed."""
+        ...
+
+    async def count(self, start: datetime | None = None, end: datetime | None = None) -> int: ...
+
+    async def prune(self, older_than: datetime) -> int:
+        """Remove pages fetched before `older_than` (drops whole day partitions where it can);
+        returns the number of pages removed."""
+        ...

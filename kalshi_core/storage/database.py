@@ -1,0 +1,169 @@
+"""The asyncpg connection pool every repository shares, and the `Repositories` bundle.
+
+    async with await Database.connect(url, min_size=1, max_size=10) as db:
+        repos = repositories(db)
+        await repos.markets.save_many(snapshots, poll=poll)
+
+Connections decode `json`/`jsonb` with orjson and NUMERIC as `Decimal` (asyncpg's default, kept:
+money stays exact). `readonly=True` makes every transaction of the pool read-only
+(`default_transaction_read_only`), which is what the API uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+import orjson
+
+from kalshi_core.logs import get_logger
+from kalshi_core.storage.partitions import PartitionCache, days_ahead
+from kalshi_core.storage.postgres.backtests import PostgresBacktestRepository
+from kalshi_core.storage.postgres.events import PostgresEventRepository
+from kalshi_core.storage.postgres.history import PostgresHistoryRepository
+from kalshi_core.storage.postgres.markets import PostgresMarketRepository
+from kalshi_core.storage.postgres.polls import PostgresIngestPollRepository
+from kalshi_core.storage.postgres.raw_pages import PostgresRawPageRepository
+from kalshi_core.storage.postgres.series import PostgresSeriesRepository
+
+log = get_logger(__name__)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg wants `postgresql://`; accept the SQLAlchemy spellings too."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]!r}")
+    return url
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typename, schema="pg_catalog", encoder=_json_dumps, decoder=orjson.loads, format="text"
+        )
+
+
+class Database:
+    """An asyncpg pool plus what the writers need per database (the partition cache)."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, readonly: bool = False, partition_days_ahead: int = 3
+    ) -> None:
+        self._pool = pool
+        self.readonly = readonly
+        self.partition_days_ahead = partition_days_ahead
+        self.partitions = PartitionCache()
+        self._ahead_done: dict[str, date] = {}
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        min_size: int = 1,
+        max_size: int = 10,
+        *,
+        readonly: bool = False,
+        partition_days_ahead: int | None = None,
+        command_timeout: float | None = 60.0,
+    ) -> Database:
+        """Open a pool. `partition_days_ahead` defaults to the setting of the same name."""
+        if partition_days_ahead is None:
+            from kalshi_core.settings import get_settings
+
+            partition_days_ahead = get_settings().partition_days_ahead
+        server_settings = {"application_name": "kalshi_workbench"}
+        if readonly:
+            server_settings["default_transaction_read_only"] = "on"
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(url),
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            server_settings=server_settings,
+            command_timeout=command_timeout,
+        )
+        if pool is None:  # pragma: no cover - asyncpg returns None only when not awaited
+            raise RuntimeError("asyncpg.create_pool returned no pool")
+        return cls(pool, readonly=readonly, partition_days_ahead=partition_days_ahead)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._pool.acquire() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def require_writable(self) -> None:
+        if self.readonly:
+            raise PermissionError("this Database was opened read-only (readonly=True)")
+
+    async def ensure_partitions(
+        self, conn: asyncpg.Connection, table: str, days: Iterable[date]
+    ) -> None:
+        """Make sure the day partitions a write touches exist, plus today's ones ahead.
+
+        Call it outside the write transaction: creating a partition locks the parent table,
+        which should last milliseconds, not a whole tick.
+        """
+        wanted = set(days)
+        today = datetime.now(UTC).date()
+        if self._ahead_done.get(table) != today:
+            wanted.update(days_ahead(today, self.partition_days_ahead))
+        await self.partitions.ensure(conn, table, wanted)
+        self._ahead_done[table] = today
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Every repository, built on one Database."""
+
+    db: Database
+    markets: PostgresMarketRepository
+    events: PostgresEventRepository
+    series: PostgresSeriesRepository
+    backtests: PostgresBacktestRepository
+    polls: PostgresIngestPollRepository
+    history: PostgresHistoryRepository
+    raw_pages: PostgresRawPageRepository
+
+
+def repositories(db: Database) -> Repositories:
+    """The repository bundle for a Database (cheap: repositories hold no state of their own)."""
+    return Repositories(
+        db=db,
+        markets=PostgresMarketRepository(db),
+        events=PostgresEventRepository(db),
+        series=PostgresSeriesRepository(db),
+        backtests=PostgresBacktestRepository(db),
+        polls=PostgresIngestPollRepository(db),
+        history=PostgresHistoryRepository(db),
+        raw_pages=PostgresRawPageRepository(db),
+    )

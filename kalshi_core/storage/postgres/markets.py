@@ -1,0 +1,611 @@
+"""Snapshots, latest quotes and market metadata in PostgreSQL: the ingestion hot path.
+
+`save_many` writes one poll tick in one transaction:
+1. the day partitions the tick touches are ensured (cached; before the transaction, see
+   `Database.ensure_partitions`);
+2. the snapshots are COPYed into a per-connection temp staging table;
+3. tickers not yet in `markets` get a placeholder row;
+4. one statement keeps only the rows whose quote differs from the market's previous observation
+   (the previous row of the same batch, else the market's latest stored quote), inserts them into
+   `market_snapshots` (ON CONFLICT DO NOTHING: the key (market, observed_at) makes a re-written
+   tick a no-op), and upserts `market_latest` (never moving it back in time);
+5. the poll row and the compressed raw pages are written by the same transaction.
+
+Rows are processed in (market_id, observed_at) order so concurrent writers lock in the same order
+and cannot deadlock each other; a deadlock or serialization failure is retried anyway.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import asyncpg
+import pandas as pd
+
+from kalshi_core.logs import get_logger
+from kalshi_core.models import IngestPoll, Market, MarketSnapshot, PriceRange, SnapshotSource
+from kalshi_core.storage.partitions import day_of
+from kalshi_core.storage.postgres.polls import UPSERT_POLL_ADDING_ROWS, poll_args
+from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_days
+from kalshi_core.storage.repositories import (
+    LatestQuote,
+    MarketFilter,
+    Page,
+    RawPage,
+    SaveReport,
+)
+from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES, SOURCE_NAMES
+
+if TYPE_CHECKING:
+    from kalshi_core.storage.database import Database
+
+log = get_logger(__name__)
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_PRICES: Final = ("yes_bid", "yes_ask", "last_price")
+_COUNTS: Final = ("yes_bid_size", "yes_ask_size", "volume", "volume_24h", "open_interest")
+_MAX_ATTEMPTS: Final = 3
+_SOURCE_NAMES: Final[dict[int, SnapshotSource]] = {0: "rest", 1: "websocket"}
+assert {k: str(v) for k, v in _SOURCE_NAMES.items()} == SOURCE_NAMES
+
+_Q = ", ".join(QUOTE_COLUMNS)
+
+
+def _qualified(alias: str) -> str:
+    return ", ".join(f"{alias}.{c}" for c in QUOTE_COLUMNS)
+
+
+_STAGE = "_snapshot_stage"
+_STAGE_COLUMNS: Final = (
+    "ord",
+    "market_ticker",
+    "observed_at",
+    "source",
+    "sequence",
+    *QUOTE_COLUMNS,
+)
+_CREATE_STAGE = f"""
+CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (
+    ord integer NOT NULL,
+    market_ticker text NOT NULL,
+    observed_at timestamptz NOT NULL,
+    source smallint NOT NULL,
+    sequence bigint NOT NULL,
+    {", ".join(f"{c} numeric NOT NULL" for c in QUOTE_COLUMNS)}
+) ON COMMIT DELETE ROWS
+"""
+
+# Placeholder rows for tickers seen before their metadata. NOT EXISTS first so the steady
+# state burns no identity values; ON CONFLICT covers a concurrent writer.
+_INSERT_UNKNOWN_MARKETS = """
+INSERT INTO markets (ticker)
+SELECT DISTINCT src.market_ticker FROM {source} src
+WHERE NOT EXISTS (SELECT 1 FROM markets m WHERE m.ticker = src.market_ticker)
+ORDER BY 1
+ON CONFLICT (ticker) DO NOTHING
+"""
+
+# The change filter and both writes in one statement. `{source}` is the staging table (batch)
+# or a one-row VALUES list (the row-by-row path); both are constants of this module.
+_WRITE = f"""
+WITH staged AS (
+    SELECT DISTINCT ON (m.id, src.observed_at)
+           m.id AS market_id, src.observed_at, src.source, src.sequence, {_qualified("src")}
+    FROM {{source}} src JOIN markets m ON m.ticker = src.market_ticker
+    ORDER BY m.id, src.observed_at, src.ord DESC
+),
+ordered AS (
+    SELECT s.*, ROW({_qualified("s")}) AS q,
+           lag(s.observed_at) OVER w AS prev_at,
+           lag(ROW({_qualified("s")})) OVER w AS prev_q
+    FROM staged s
+    WINDOW w AS (PARTITION BY s.market_id ORDER BY s.observed_at)
+),
+judged AS (
+    SELECT o.*, sp.at AS stored_at, (l.market_id IS NOT NULL) AS has_latest,
+           CASE WHEN o.prev_at IS NOT NULL AND (sp.at IS NULL OR o.prev_at > sp.at)
+                THEN o.prev_q ELSE sp.q END AS pred_q
+    FROM ordered o
+    LEFT JOIN market_latest l ON l.market_id = o.market_id
+    LEFT JOIN LATERAL (
+        -- the stored predecessor: the latest quote for anything newer than the last change,
+        -- else (a late or repeated row) the newest stored row at or before it
+        SELECT l.changed_at AS at, ROW({_qualified("l")}) AS q
+        WHERE o.observed_at > l.changed_at
+        UNION ALL
+        (SELECT h.observed_at, ROW({_qualified("h")})
+         FROM market_snapshots h
+         WHERE (l.market_id IS NULL OR o.observed_at <= l.changed_at)
+           AND h.market_id = o.market_id AND h.observed_at <= o.observed_at
+         ORDER BY h.observed_at DESC LIMIT 1)
+    ) sp ON true
+),
+want AS (
+    SELECT * FROM judged
+    WHERE stored_at IS DISTINCT FROM observed_at
+      AND (pred_q IS NULL OR q IS DISTINCT FROM pred_q)
+),
+ins AS (
+    INSERT INTO market_snapshots (observed_at, sequence, market_id, source, {_Q})
+    SELECT observed_at, sequence, market_id, source, {_Q} FROM want
+    ORDER BY market_id, observed_at
+    ON CONFLICT (market_id, observed_at) DO NOTHING
+    RETURNING 1
+),
+last_obs AS (
+    SELECT DISTINCT ON (market_id) * FROM judged ORDER BY market_id, observed_at DESC
+),
+changed AS (
+    SELECT market_id, max(observed_at) AS changed_at FROM want GROUP BY market_id
+),
+up AS (
+    INSERT INTO market_latest (market_id, observed_at, changed_at, sequence, source, {_Q})
+    SELECT lo.market_id, lo.observed_at,
+           COALESCE(c.changed_at,
+                    CASE WHEN lo.has_latest THEN '-infinity'::timestamptz ELSE lo.observed_at END),
+           lo.sequence, lo.source, {_qualified("lo")}
+    FROM last_obs lo LEFT JOIN changed c ON c.market_id = lo.market_id
+    ORDER BY lo.market_id
+    ON CONFLICT (market_id) DO UPDATE SET
+        observed_at = EXCLUDED.observed_at,
+        changed_at = GREATEST(market_latest.changed_at, EXCLUDED.changed_at),
+        sequence = EXCLUDED.sequence,
+        source = EXCLUDED.source,
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in QUOTE_COLUMNS)}
+    WHERE EXCLUDED.observed_at > market_latest.observed_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM {{source}} rcv) AS received,
+       (SELECT count(*) FROM staged) AS distinct_keys,
+       (SELECT count(*) FROM judged WHERE stored_at = observed_at) AS stored_dups,
+       (SELECT count(*) FROM want) AS wanted,
+       (SELECT count(*) FROM ins) AS written,
+       (SELECT count(*) FROM up) AS latest_upserted
+"""
+
+_ONE_ROW = (
+    "(SELECT 0 AS ord, $1::text AS market_ticker, $2::timestamptz AS observed_at,"
+    " $3::smallint AS source, $4::bigint AS sequence, "
+    + ", ".join(f"${i + 5}::numeric AS {c}" for i, c in enumerate(QUOTE_COLUMNS))
+    + ")"
+)
+_BATCH_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=_STAGE)
+_BATCH_WRITE: Final = _WRITE.format(source=_STAGE)
+_ROW_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=_ONE_ROW)
+_ROW_WRITE: Final = _WRITE.format(source=_ONE_ROW)
+
+# --- reads ---------------------------------------------------------------------------------
+
+_MARKET_COLUMNS: Final = (
+    "ticker",
+    "event_ticker",
+    "series_ticker",
+    "title",
+    "yes_sub_title",
+    "no_sub_title",
+    "market_type",
+    "status",
+    "open_time",
+    "close_time",
+    "expected_expiration_time",
+    "latest_expiration_time",
+    "settlement_ts",
+    "result",
+    "settlement_value",
+    "can_close_early",
+    "price_level_structure",
+    "price_ranges",
+    "tick_size",
+    "is_mve",
+    "updated_at",
+)
+_M_SELECT = ", ".join(f"m.{c}" for c in _MARKET_COLUMNS)
+MARKET_SELECT: Final = f"SELECT {_M_SELECT} FROM markets m"
+"""Every metadata column of `markets` (alias m); append a WHERE clause."""
+_L_SELECT = (
+    "l.observed_at AS l_observed_at, l.changed_at AS l_changed_at, l.sequence AS l_sequence, "
+    "l.source AS l_source, " + ", ".join(f"l.{c} AS l_{c}" for c in QUOTE_COLUMNS)
+)
+_LATEST_BY_TICKER = f"""
+SELECT {_M_SELECT}, {_L_SELECT}
+FROM markets m JOIN market_latest l ON l.market_id = m.id
+WHERE m.ticker = $1
+"""
+
+_SORTS: Final = {
+    "ticker": "m.ticker",
+    "volume": "l.volume",
+    "volume_24h": "l.volume_24h",
+    "open_interest": "l.open_interest",
+    "close_time": "m.close_time",
+    "updated": "l.changed_at",
+}
+
+_HISTORY_COLUMNS = f"h.observed_at, h.source, h.sequence, {_qualified('h')}"
+
+_UPSERT_MARKET = f"""
+INSERT INTO markets ({", ".join(_MARKET_COLUMNS)})
+VALUES ({", ".join(f"${i + 1}" for i in range(len(_MARKET_COLUMNS)))})
+ON CONFLICT (ticker) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in _MARKET_COLUMNS if c != "ticker")}
+WHERE markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
+   OR EXCLUDED.updated_at >= markets.updated_at
+"""
+
+_FRAME_FLOATS: Final = (
+    "yes_bid",
+    "yes_ask",
+    "last_price",
+    "yes_bid_size",
+    "yes_ask_size",
+    "volume",
+    "open_interest",
+)
+SNAPSHOT_FRAME_COLUMNS: Final = ("market_ticker", "observed_at", *_FRAME_FLOATS)
+
+
+def validate_snapshots(snapshots: Sequence[MarketSnapshot]) -> None:
+    """Reject what the database must never see, with a message naming the row.
+
+    `MarketSnapshot` validates on construction, but `model_construct` (or a subclass) can bypass
+    that, and asyncpg would silently read a naive datetime as UTC. Cheap: a few comparisons/row.
+    """
+    for i, s in enumerate(snapshots):
+        if not isinstance(s, MarketSnapshot):
+            raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
+        ts = s.timestamp
+        if not isinstance(ts, datetime) or ts.tzinfo is None or ts.utcoffset() is None:
+            raise ValueError(
+                f"snapshot #{i} ({s.market_ticker}): naive datetime {ts!r} rejected; "
+                "timestamps must be timezone-aware"
+            )
+        for name in _PRICES:
+            v = getattr(s, name)
+            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO or v > _ONE:
+                raise ValueError(
+                    f"snapshot #{i} ({s.market_ticker}): {name}={v!r} out of range; "
+                    "prices are dollars in [0, 1]"
+                )
+        for name in _COUNTS:
+            v = getattr(s, name)
+            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO:
+                raise ValueError(
+                    f"snapshot #{i} ({s.market_ticker}): {name}={v!r} must be a finite Decimal >= 0"
+                )
+        if s.source not in SOURCE_CODES:
+            raise ValueError(f"snapshot #{i} ({s.market_ticker}): unknown source {s.source!r}")
+        if not s.market_ticker:
+            raise ValueError(f"snapshot #{i}: empty market_ticker")
+
+
+def _snapshot_record(i: int, s: MarketSnapshot) -> tuple[Any, ...]:
+    return (
+        i,
+        s.market_ticker,
+        s.timestamp,
+        SOURCE_CODES[s.source],
+        s.sequence,
+        s.yes_bid,
+        s.yes_ask,
+        s.last_price,
+        s.yes_bid_size,
+        s.yes_ask_size,
+        s.volume,
+        s.volume_24h,
+        s.open_interest,
+    )
+
+
+def _report(row: asyncpg.Record) -> SaveReport:
+    received = int(row["received"])
+    distinct = int(row["distinct_keys"])
+    stored_dups = int(row["stored_dups"])
+    wanted = int(row["wanted"])
+    written = int(row["written"])
+    # Rows another writer stored first (ON CONFLICT skipped them) count as duplicates too.
+    return SaveReport(
+        received=received,
+        written=written,
+        unchanged=distinct - stored_dups - wanted,
+        duplicates=(received - distinct) + stored_dups + (wanted - written),
+    )
+
+
+def _is_missing_partition(exc: BaseException) -> bool:
+    return isinstance(exc, asyncpg.CheckViolationError) and "no partition" in str(exc)
+
+
+def _snapshot_from(row: asyncpg.Record, ticker: str, prefix: str = "") -> MarketSnapshot:
+    # Rows come from constrained columns (checks, NOT NULL, timestamptz): skipping pydantic
+    # validation here is what keeps the API's history reads cheap.
+    return MarketSnapshot.model_construct(
+        market_ticker=ticker,
+        timestamp=row[f"{prefix}observed_at"],
+        source=_SOURCE_NAMES[row[f"{prefix}source"]],
+        sequence=row[f"{prefix}sequence"],
+        **{c: row[f"{prefix}{c}"] for c in QUOTE_COLUMNS},
+    )
+
+
+def market_from_row(row: asyncpg.Record) -> Market | None:
+    """A `Market` from a row with the markets columns, None for a placeholder row."""
+    if row["event_ticker"] is None or row["status"] is None:
+        return None
+    fields = {c: row[c] for c in _MARKET_COLUMNS}
+    fields["price_ranges"] = [
+        PriceRange(start=Decimal(pr["start"]), end=Decimal(pr["end"]), step=Decimal(pr["step"]))
+        for pr in (row["price_ranges"] or [])
+    ]
+    return Market.model_construct(**fields)
+
+
+def _market_args(m: Market) -> tuple[Any, ...]:
+    values = m.model_dump()
+    values["price_ranges"] = [{k: str(v) for k, v in pr.items()} for pr in values["price_ranges"]]
+    return tuple(values[c] for c in _MARKET_COLUMNS)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PostgresMarketRepository:
+    """`MarketRepository` on PostgreSQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- writes ---------------------------------------------------------------------------
+
+    async def save(self, snapshot: MarketSnapshot) -> None:
+        """Row-by-row write, one transaction per call (the benchmark baseline).
+
+        Same semantics as `save_many` of a single snapshot, without COPY or staging.
+        """
+        validate_snapshots([snapshot])
+        self._db.require_writable()
+        args = _snapshot_record(0, snapshot)[1:]
+        async with self._db.acquire() as conn:
+            for attempt in range(1, _MAX_ATTEMPTS + 1):
+                try:
+                    await self._db.ensure_partitions(
+                        conn, "market_snapshots", [day_of(snapshot.timestamp)]
+                    )
+                    async with conn.transaction():
+                        await conn.execute(_ROW_INSERT_MARKETS, *args)
+                        await conn.fetchrow(_ROW_WRITE, *args)
+                    return
+                except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                    if attempt == _MAX_ATTEMPTS:
+                        raise
+                except asyncpg.CheckViolationError as exc:
+                    if not _is_missing_partition(exc) or attempt == _MAX_ATTEMPTS:
+                        raise
+                    self._db.partitions.forget("market_snapshots")
+
+    async def save_many(
+        self,
+        snapshots: Sequence[MarketSnapshot],
+        *,
+        poll: IngestPoll | None = None,
+        raw_pages: Sequence[RawPage] = (),
+    ) -> SaveReport:
+        """Write one tick atomically; see the module docstring. Returns what was written.
+
+        If `poll` is given it is upserted by (tier, tick) in the same transaction, with
+        `rows_written` set to the rows this call stored (added to what earlier writes of the
+        same tick stored, so a repeated tick keeps its count) and `markets_seen` defaulting to
+        the number of distinct tickers.
+        """
+        validate_snapshots(snapshots)
+        self._db.require_writable()
+        records = [_snapshot_record(i, s) for i, s in enumerate(snapshots)]
+        snap_days = {day_of(s.timestamp) for s in snapshots}
+        page_days = raw_page_days(raw_pages)
+        async with self._db.acquire() as conn:
+            for attempt in range(1, _MAX_ATTEMPTS + 1):
+                try:
+                    if snap_days:
+                        await self._db.ensure_partitions(conn, "market_snapshots", snap_days)
+                    if page_days:
+                        await self._db.ensure_partitions(conn, "raw_pages", page_days)
+                    return await self._write_tick(conn, records, snapshots, poll, raw_pages)
+                except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+                    if attempt == _MAX_ATTEMPTS:
+                        raise
+                    log.warning("save_many retried", extra={"reason": type(exc).__name__})
+                except asyncpg.CheckViolationError as exc:
+                    if not _is_missing_partition(exc) or attempt == _MAX_ATTEMPTS:
+                        raise
+                    self._db.partitions.forget()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _write_tick(
+        self,
+        conn: asyncpg.Connection,
+        records: list[tuple[Any, ...]],
+        snapshots: Sequence[MarketSnapshot],
+        poll: IngestPoll | None,
+        raw_pages: Sequence[RawPage],
+    ) -> SaveReport:
+        report = SaveReport(received=0, written=0, unchanged=0, duplicates=0)
+        if records:
+            # Outside the transaction: the temp table lives as long as the connection.
+            await conn.execute(_CREATE_STAGE)
+        async with conn.transaction():
+            if records:
+                await conn.copy_records_to_table(_STAGE, records=records, columns=_STAGE_COLUMNS)
+                await conn.execute(_BATCH_INSERT_MARKETS)
+                row = await conn.fetchrow(_BATCH_WRITE)
+                assert row is not None
+                report = _report(row)
+            if poll is not None:
+                seen = poll.markets_seen or len({s.market_ticker for s in snapshots})
+                recorded = poll.model_copy(
+                    update={"rows_written": report.written, "markets_seen": seen}
+                )
+                await conn.execute(UPSERT_POLL_ADDING_ROWS, *poll_args(recorded))
+            if raw_pages:
+                await insert_raw_pages(conn, raw_pages)
+        return report
+
+    async def upsert_markets(self, markets: Sequence[Market]) -> int:
+        """Insert or update metadata by ticker; an older `updated_at` never overwrites a newer one.
+
+        Returns the number of markets given.
+        """
+        if not markets:
+            return 0
+        self._db.require_writable()
+        args = [_market_args(m) for m in sorted(markets, key=lambda m: m.ticker)]
+        async with self._db.acquire() as conn, conn.transaction():
+            await conn.executemany(_UPSERT_MARKET, args)
+        return len(args)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    async def get_market(self, ticker: str) -> Market | None:
+        async with self._db.acquire() as conn:
+            row = await conn.fetchrow(f"{MARKET_SELECT} WHERE m.ticker = $1", ticker)
+        return None if row is None else market_from_row(row)
+
+    async def get_latest(self, ticker: str) -> LatestQuote | None:
+        async with self._db.acquire() as conn:
+            row = await conn.fetchrow(_LATEST_BY_TICKER, ticker)
+        return None if row is None else _latest_from_row(row)
+
+    async def get_all_latest(
+        self, flt: MarketFilter | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[LatestQuote]:
+        """Latest quotes joined with metadata, filtered, sorted (ticker breaks ties), paged.
+
+        `search` is a case-insensitive substring of the ticker or the title; it is a bound
+        parameter with LIKE wildcards escaped, so any input is just text.
+        """
+        flt = flt or MarketFilter()
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must be >= 0")
+        if flt.sort not in _SORTS:
+            raise ValueError(f"unknown sort {flt.sort!r}; one of {sorted(_SORTS)}")
+        where: list[str] = []
+        args: list[Any] = []
+        for column, value in (
+            ("m.status", flt.status),
+            ("m.series_ticker", flt.series_ticker),
+            ("m.event_ticker", flt.event_ticker),
+        ):
+            if value is not None:
+                args.append(value)
+                where.append(f"{column} = ${len(args)}")
+        if flt.search:
+            args.append(f"%{_escape_like(flt.search)}%")
+            n = len(args)
+            where.append(f"(m.ticker ILIKE ${n} OR m.title ILIKE ${n})")
+        where_sql = ("WHERE " + " AND ".join(where)) if where else ""
+        direction = "DESC" if flt.descending else "ASC"
+        nulls = "NULLS LAST"
+        order = f"{_SORTS[flt.sort]} {direction} {nulls}"
+        if flt.sort != "ticker":
+            order += f", m.ticker {direction}"
+        page_sql = f"""
+            SELECT {_M_SELECT}, {_L_SELECT}
+            FROM markets m JOIN market_latest l ON l.market_id = m.id
+            {where_sql}
+            ORDER BY {order}
+            LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}
+        """
+        if where:
+            count_sql = (
+                "SELECT count(*) FROM markets m JOIN market_latest l ON l.market_id = m.id "
+                + where_sql
+            )
+        else:
+            count_sql = "SELECT count(*) FROM market_latest"
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(page_sql, *args, limit, offset)
+            total = await conn.fetchval(count_sql, *args)
+        return Page(items=[_latest_from_row(r) for r in rows], total=int(total))
+
+    async def get_history(
+        self,
+        ticker: str,
+        limit: int = 500,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> builtins.list[MarketSnapshot]:
+        """Newest first, at most `limit` rows, `start <= timestamp < end`."""
+        if limit < 0:
+            raise ValueError("limit must be >= 0")
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name}: naive datetime {value.isoformat()} rejected")
+        conds = ["h.market_id = (SELECT id FROM markets WHERE ticker = $1)"]
+        args: list[Any] = [ticker]
+        # Literal bounds (not `$n IS NULL OR ...`) so the planner prunes day partitions.
+        if start is not None:
+            args.append(start)
+            conds.append(f"h.observed_at >= ${len(args)}")
+        if end is not None:
+            args.append(end)
+            conds.append(f"h.observed_at < ${len(args)}")
+        args.append(limit)
+        sql = (
+            f"SELECT {_HISTORY_COLUMNS} FROM market_snapshots h WHERE {' AND '.join(conds)} "
+            f"ORDER BY h.observed_at DESC LIMIT ${len(args)}"
+        )
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(sql, *args)
+        return [_snapshot_from(r, ticker) for r in rows]
+
+    async def snapshot_frame(
+        self,
+        tickers: Sequence[str] | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Stored rows as float64 columns for vectorized backtests (see the Protocol)."""
+        conds: list[str] = []
+        args: list[Any] = []
+        if tickers is not None:
+            args.append(list(tickers))
+            conds.append(f"m.ticker = ANY(${len(args)}::text[])")
+        if start is not None:
+            args.append(start)
+            conds.append(f"h.observed_at >= ${len(args)}")
+        if end is not None:
+            args.append(end)
+            conds.append(f"h.observed_at < ${len(args)}")
+        where = ("WHERE " + " AND ".join(conds)) if conds else ""
+        floats = ", ".join(f"h.{c}::float8" for c in _FRAME_FLOATS)
+        sql = (
+            f"SELECT m.ticker, h.observed_at, {floats} FROM market_snapshots h "
+            f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
+        )
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(sql, *args)
+        return records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
+
+
+def records_frame(
+    rows: builtins.list[asyncpg.Record], columns: Sequence[str], *, time_column: str
+) -> pd.DataFrame:
+    """A DataFrame of (text, timestamptz, float8...) rows with stable dtypes, even when empty."""
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+    frame[columns[0]] = frame[columns[0]].astype("object")
+    frame[time_column] = pd.to_datetime(frame[time_column], utc=True)
+    for c in columns[2:]:
+        frame[c] = frame[c].astype("float64")
+    return frame
+
+
+def _latest_from_row(row: asyncpg.Record) -> LatestQuote:
+    return LatestQuote(
+        snapshot=_snapshot_from(row, row["ticker"], prefix="l_"),
+        market=market_from_row(row),
+        changed_at=row["l_changed_at"].astimezone(UTC),
+    )

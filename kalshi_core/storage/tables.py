@@ -1,0 +1,300 @@
+"""The database schema as SQLAlchemy Core metadata.
+
+This is the schema's description for Alembic (autogenerate compares it with a live database) and
+for readers who want one place to look. The migrations under `migrations/versions/` are the frozen
+DDL that creates it; runtime queries use asyncpg with hand-written SQL.
+
+Layout choices that matter:
+- `market_snapshots` is range-partitioned by UTC day on `observed_at`; a row references its market
+  by an int4 `market_id` and stores `source` as a smallint (0 = rest, 1 = websocket) so a row stays
+  small. Only changed quotes are stored; `market_latest` holds one row per market.
+- `raw_pages` is range-partitioned by UTC day on `fetched_at` so retention drops whole partitions.
+- `markets.event_ticker IS NULL` marks a placeholder row: a ticker seen in a snapshot before its
+  metadata arrived.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+
+metadata = MetaData()
+
+TZ = TIMESTAMP(timezone=True)
+
+SOURCE_CODES: dict[str, int] = {"rest": 0, "websocket": 1}
+"""`market_snapshots.source` smallint codes."""
+SOURCE_NAMES: dict[int, str] = {v: k for k, v in SOURCE_CODES.items()}
+
+QUOTE_COLUMNS: tuple[str, ...] = (
+    "yes_bid",
+    "yes_ask",
+    "last_price",
+    "yes_bid_size",
+    "yes_ask_size",
+    "volume",
+    "volume_24h",
+    "open_interest",
+)
+"""The quote fields, in `MarketSnapshot.quote_key()` order."""
+
+
+def _quote_columns() -> list[Column[object]]:
+    return [Column(name, Numeric, nullable=False) for name in QUOTE_COLUMNS]
+
+
+def _quote_checks(prefix: str) -> list[CheckConstraint]:
+    prices = ("yes_bid", "yes_ask", "last_price")
+    checks = [CheckConstraint(f"{p} >= 0 AND {p} <= 1", name=f"{prefix}_{p}_range") for p in prices]
+    checks += [
+        CheckConstraint(f"{c} >= 0", name=f"{prefix}_{c}_nonneg")
+        for c in QUOTE_COLUMNS
+        if c not in prices
+    ]
+    return checks
+
+
+series = Table(
+    "series",
+    metadata,
+    Column("ticker", Text, primary_key=True),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("category", Text, nullable=False, server_default=""),
+    Column("frequency", Text, nullable=False, server_default=""),
+    Column("fee_type", Text, nullable=False, server_default="quadratic"),
+    Column("fee_multiplier", Numeric, nullable=False, server_default="1"),
+    Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("updated_at", TZ),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_ticker", Text, primary_key=True),
+    Column("series_ticker", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("sub_title", Text, nullable=False, server_default=""),
+    Column("category", Text),
+    Column("mutually_exclusive", Boolean, nullable=False, server_default=text("false")),
+    Column("strike_date", TZ),
+    Column("fee_type_override", Text),
+    Column("fee_multiplier_override", Numeric),
+    Column("updated_at", TZ),
+    Index("events_series_ticker_idx", "series_ticker"),
+)
+
+markets = Table(
+    "markets",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("ticker", Text, nullable=False),
+    Column("event_ticker", Text),
+    Column("series_ticker", Text),
+    Column("title", Text),
+    Column("yes_sub_title", Text, nullable=False, server_default=""),
+    Column("no_sub_title", Text, nullable=False, server_default=""),
+    Column("market_type", Text, nullable=False, server_default="binary"),
+    Column("status", Text),
+    Column("open_time", TZ),
+    Column("close_time", TZ),
+    Column("expected_expiration_time", TZ),
+    Column("latest_expiration_time", TZ),
+    Column("settlement_ts", TZ),
+    Column("result", Text),
+    Column("settlement_value", Numeric),
+    Column("can_close_early", Boolean, nullable=False, server_default=text("false")),
+    Column("price_level_structure", Text),
+    Column("price_ranges", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("tick_size", Numeric),
+    Column("is_mve", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", TZ),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    UniqueConstraint("ticker", name="markets_ticker_key"),
+    Index("markets_event_ticker_idx", "event_ticker"),
+    Index("markets_series_ticker_idx", "series_ticker"),
+    Index("markets_status_idx", "status"),
+    Index(
+        "markets_ticker_trgm_idx",
+        "ticker",
+        postgresql_using="gin",
+        postgresql_ops={"ticker": "gin_trgm_ops"},
+    ),
+    Index(
+        "markets_title_trgm_idx",
+        "title",
+        postgresql_using="gin",
+        postgresql_ops={"title": "gin_trgm_ops"},
+    ),
+)
+
+market_snapshots = Table(
+    "market_snapshots",
+    metadata,
+    # Column order is physical order: 8-byte columns first, then 4 and 2, then the varlena
+    # NUMERICs, so no alignment padding is wasted in a row.
+    Column("observed_at", TZ, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("market_id", Integer, ForeignKey("markets.id"), nullable=False),
+    Column("source", SmallInteger, nullable=False),
+    *_quote_columns(),
+    PrimaryKeyConstraint("market_id", "observed_at", name="market_snapshots_pkey"),
+    CheckConstraint("source IN (0, 1)", name="market_snapshots_source_code"),
+    *_quote_checks("market_snapshots"),
+    postgresql_partition_by="RANGE (observed_at)",
+)
+
+market_latest = Table(
+    "market_latest",
+    metadata,
+    Column("market_id", Integer, ForeignKey("markets.id", ondelete="CASCADE"), primary_key=True),
+    Column("observed_at", TZ, nullable=False),  # the last observation (fresh every tick)
+    Column("changed_at", TZ, nullable=False),  # observed_at of the last stored (changed) row
+    Column("sequence", BigInteger, nullable=False),
+    Column("source", SmallInteger, nullable=False),
+    *_quote_columns(),
+    postgresql_with={"fillfactor": "70"},
+)
+
+ingest_polls = Table(
+    "ingest_polls",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("tier", Text, nullable=False),
+    Column("tick", TZ, nullable=False),
+    Column("started_at", TZ),
+    Column("finished_at", TZ),
+    Column("markets_seen", Integer, nullable=False, server_default="0"),
+    Column("rows_written", Integer, nullable=False, server_default="0"),
+    Column("retries", Integer, nullable=False, server_default="0"),
+    Column("http_429s", Integer, nullable=False, server_default="0"),
+    Column("status", Text, nullable=False),
+    Column("error", Text),
+    Column("run_id", Text),
+    Column("recorded_at", TZ, nullable=False, server_default=text("now()")),
+    UniqueConstraint("tier", "tick", name="ingest_polls_tier_tick_key"),
+    CheckConstraint("status IN ('ok', 'missed', 'error')", name="ingest_polls_status"),
+    CheckConstraint("tier IN ('watchlist', 'catalogue')", name="ingest_polls_tier"),
+)
+
+raw_pages = Table(
+    "raw_pages",
+    metadata,
+    Column("fetched_at", TZ, nullable=False),
+    Column("id", BigInteger, nullable=False, server_default=text("nextval('raw_pages_id_seq')")),
+    Column("endpoint", Text, nullable=False),
+    Column("params", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("cursor", Text),
+    Column("compression", Text, nullable=False),
+    Column("raw_size", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("fetched_at", "id", name="raw_pages_pkey"),
+    CheckConstraint("compression IN ('zlib', 'zstd', 'none')", name="raw_pages_compression"),
+    postgresql_partition_by="RANGE (fetched_at)",
+)
+
+backtest_results = Table(
+    "backtest_results",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("strategy_name", Text, nullable=False),
+    Column("params", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("universe", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("data_source", Text, nullable=False),
+    Column("start_at", TZ, nullable=False),
+    Column("end_at", TZ, nullable=False),
+    Column("total_pnl", Numeric, nullable=False),
+    Column("fees_paid", Numeric, nullable=False),
+    Column("settlement_pnl", Numeric, nullable=False),
+    Column("exit_pnl", Numeric, nullable=False),
+    Column("sharpe_ratio", Double),
+    Column("sharpe_frequency", Text, nullable=False),
+    Column("max_drawdown", Numeric, nullable=False),
+    Column("win_rate", Double),
+    Column("num_trades", Integer, nullable=False),
+    Column("deflated_sharpe", Double),
+    Column("out_of_sample_sharpe", Double),
+    Column("equity_curve", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("trades", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("code_version", Text, nullable=False, server_default=""),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    CheckConstraint("num_trades >= 0", name="backtest_results_num_trades"),
+    Index("backtest_results_created_idx", "created_at"),
+    Index("backtest_results_strategy_created_idx", "strategy_name", "created_at"),
+)
+
+# --- migration 2: history backfill -------------------------------------------------------------
+
+market_trades = Table(
+    "market_trades",
+    metadata,
+    Column("trade_id", Text, primary_key=True),
+    Column("ticker", Text, nullable=False),
+    Column("created_time", TZ, nullable=False),
+    Column("yes_price", Numeric, nullable=False),
+    Column("count", Numeric, nullable=False),
+    Column("taker_side", Text),
+    Column("is_block_trade", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("yes_price >= 0 AND yes_price <= 1", name="market_trades_yes_price_range"),
+    CheckConstraint("count >= 0", name="market_trades_count_nonneg"),
+    CheckConstraint("taker_side IN ('yes', 'no')", name="market_trades_taker_side"),
+    Index("market_trades_ticker_time_idx", "ticker", "created_time"),
+)
+
+_CANDLE_PRICES = tuple(
+    f"{side}_{part}"
+    for side in ("yes_bid", "yes_ask", "price")
+    for part in ("open", "high", "low", "close")
+)
+
+market_candles = Table(
+    "market_candles",
+    metadata,
+    Column("ticker", Text, nullable=False),
+    Column("period_minutes", SmallInteger, nullable=False),
+    Column("end_time", TZ, nullable=False),
+    *[Column(c, Numeric, nullable=c.startswith("price_")) for c in _CANDLE_PRICES],
+    Column("volume", Numeric, nullable=False),
+    Column("open_interest", Numeric, nullable=False),
+    PrimaryKeyConstraint("ticker", "period_minutes", "end_time", name="market_candles_pkey"),
+    CheckConstraint("period_minutes IN (1, 60, 1440)", name="market_candles_period"),
+    *[
+        CheckConstraint(f"{c} >= 0 AND {c} <= 1", name=f"market_candles_{c}_range")
+        for c in _CANDLE_PRICES
+    ],
+)
+
+PARTITIONED: dict[str, str] = {"market_snapshots": "observed_at", "raw_pages": "fetched_at"}
+"""Day-partitioned tables and their partition key column."""
+
+DATA_TABLES: tuple[str, ...] = (
+    "market_snapshots",
+    "market_latest",
+    "raw_pages",
+    "ingest_polls",
+    "backtest_results",
+    "market_trades",
+    "market_candles",
+    "markets",
+    "events",
+    "series",
+)
+"""Every table holding data (not the Alembic version table), children before parents."""
