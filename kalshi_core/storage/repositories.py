@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from kalshi_core.models import (
@@ -49,6 +49,22 @@ class LatestQuote:
     snapshot: MarketSnapshot
     market: Market | None
     changed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotQuality:
+    """Data-quality figures of the stored snapshots in a window (`MarketRepository.quality`)."""
+
+    start: datetime
+    end: datetime
+    rows: int  # stored snapshot rows with start <= observed_at < end
+    markets: int  # distinct markets among them
+    crossed: int  # rows with yes_bid > yes_ask
+    out_of_range: int  # rows with a price outside [0, 1] (the schema forbids it: expect 0)
+    duplicate_keys: int  # (market, observed_at) keys stored more than once (the key forbids it)
+    open_markets: int  # markets with status active/open that have a latest quote
+    stale_open_markets: int  # ... whose quote has not changed for `stale_after`
+    examples: list[str] = field(default_factory=list)  # a few offending rows, human-readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +157,12 @@ class MarketRepository(Protocol):
     async def upsert_markets(self, markets: Sequence[Market]) -> int: ...
 
     async def get_market(self, ticker: str) -> Market | None: ...
+
+    async def quality(
+        self, start: datetime, end: datetime, *, stale_after: timedelta
+    ) -> SnapshotQuality:
+        """Quality figures of `[start, end)`; staleness is judged at min(end, now)."""
+        ...
 
     async def snapshot_frame(
         self,

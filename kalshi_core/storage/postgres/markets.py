@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,6 +37,7 @@ from kalshi_core.storage.repositories import (
     Page,
     RawPage,
     SaveReport,
+    SnapshotQuality,
 )
 from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES, SOURCE_NAMES
 
@@ -235,6 +236,34 @@ ON CONFLICT (ticker) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in _MARKET_COLUMNS if c != "ticker")}
 WHERE markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
    OR EXCLUDED.updated_at >= markets.updated_at
+"""
+
+_BAD_QUOTE = "h.yes_bid > h.yes_ask OR " + " OR ".join(
+    f"h.{c} < 0 OR h.{c} > 1" for c in ("yes_bid", "yes_ask", "last_price")
+)
+_QUALITY_STATS = f"""
+SELECT count(*) AS rows, count(DISTINCT h.market_id) AS markets,
+       count(*) FILTER (WHERE h.yes_bid > h.yes_ask) AS crossed,
+       count(*) FILTER (WHERE {" OR ".join(f"h.{c} < 0 OR h.{c} > 1" for c in _PRICES)})
+           AS out_of_range
+FROM market_snapshots h WHERE h.observed_at >= $1 AND h.observed_at < $2
+"""
+_QUALITY_DUPLICATES = """
+SELECT count(*) FROM (
+    SELECT 1 FROM market_snapshots h WHERE h.observed_at >= $1 AND h.observed_at < $2
+    GROUP BY h.market_id, h.observed_at HAVING count(*) > 1
+) d
+"""
+_QUALITY_EXAMPLES = f"""
+SELECT m.ticker, h.observed_at, h.yes_bid, h.yes_ask, h.last_price
+FROM market_snapshots h JOIN markets m ON m.id = h.market_id
+WHERE h.observed_at >= $1 AND h.observed_at < $2 AND ({_BAD_QUOTE})
+ORDER BY h.observed_at LIMIT 10
+"""
+_QUALITY_STALE = """
+SELECT count(*) AS open_markets, count(*) FILTER (WHERE l.changed_at < $1) AS stale
+FROM markets m JOIN market_latest l ON l.market_id = m.id
+WHERE m.status IN ('active', 'open')
 """
 
 _FRAME_FLOATS: Final = (
@@ -561,6 +590,40 @@ class PostgresMarketRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return [_snapshot_from(r, ticker) for r in rows]
+
+    async def quality(
+        self, start: datetime, end: datetime, *, stale_after: timedelta
+    ) -> SnapshotQuality:
+        """Quality figures of the stored rows in `[start, end)` (see `SnapshotQuality`).
+
+        Crossed and out-of-range quotes and duplicate keys are counted from the rows themselves
+        (the schema's CHECKs and primary key should make the last two 0: this verifies it).
+        Staleness is judged at min(end, now) from `market_latest.changed_at`.
+        """
+        reference = min(end, datetime.now(UTC))
+        async with self._db.acquire() as conn:
+            stats = await conn.fetchrow(_QUALITY_STATS, start, end)
+            dups = await conn.fetchval(_QUALITY_DUPLICATES, start, end)
+            bad = await conn.fetch(_QUALITY_EXAMPLES, start, end)
+            open_row = await conn.fetchrow(_QUALITY_STALE, reference - stale_after)
+        assert stats is not None
+        assert open_row is not None
+        return SnapshotQuality(
+            start=start,
+            end=end,
+            rows=int(stats["rows"]),
+            markets=int(stats["markets"]),
+            crossed=int(stats["crossed"]),
+            out_of_range=int(stats["out_of_range"]),
+            duplicate_keys=int(dups),
+            open_markets=int(open_row["open_markets"]),
+            stale_open_markets=int(open_row["stale"]),
+            examples=[
+                f"{r['ticker']} @ {r['observed_at'].isoformat()}: "
+                f"bid {r['yes_bid']} ask {r['yes_ask']} last {r['last_price']}"
+                for r in bad
+            ],
+        )
 
     async def snapshot_frame(
         self,

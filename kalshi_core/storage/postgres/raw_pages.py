@@ -31,10 +31,14 @@ VALUES ($1, $2, $3, $4, 'zlib', $5, $6)
 
 
 def validate_raw_pages(pages: Iterable[RawPage]) -> None:
+    """Any object with RawPage's fields is accepted (the Kalshi client has its own class)."""
     for i, p in enumerate(pages):
-        if not isinstance(p, RawPage):
-            raise TypeError(f"raw page #{i} is a {type(p).__name__}, not a RawPage")
-        if p.fetched_at.tzinfo is None:
+        missing = [
+            a for a in ("fetched_at", "endpoint", "body", "params", "cursor") if not hasattr(p, a)
+        ]
+        if missing:
+            raise TypeError(f"raw page #{i} ({type(p).__name__}) lacks {', '.join(missing)}")
+        if not isinstance(p.fetched_at, datetime) or p.fetched_at.tzinfo is None:
             raise ValueError(
                 f"raw page #{i} ({p.endpoint}): naive fetched_at "
                 f"{p.fetched_at.isoformat()} rejected"
@@ -57,7 +61,7 @@ async def insert_raw_pages(conn: asyncpg.Connection, pages: Sequence[RawPage]) -
         (
             p.fetched_at,
             p.endpoint,
-            dict(p.params),
+            dict(p.params or {}),
             p.cursor,
             len(p.body),
             zlib.compress(bytes(p.body), ZLIB_LEVEL),
