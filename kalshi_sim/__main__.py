@@ -1,0 +1,76 @@
+"""Command line: `python -m kalshi_sim --port 8765 --markets 5000 --seed 1 [...]`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import uvicorn
+
+from kalshi_core.logs import configure_logging, get_logger
+from kalshi_sim.app import create_app
+from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
+from kalshi_sim.universe import anchor_from_iso
+
+log = get_logger("kalshi_sim")
+
+
+def parse_args(argv: list[str] | None = None) -> SimConfig:
+    p = argparse.ArgumentParser(prog="python -m kalshi_sim", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--markets", type=int, default=5000, help="non-combo markets")
+    p.add_argument("--mve-markets", type=int, default=None, help="combo markets (default: same)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--legacy-format", action="store_true",
+                   help="serve integer cents + *_dollars (pre-2026-03-12 format)")
+    p.add_argument("--anchor", default=None, help="universe epoch, ISO-8601 (default: today 00:00Z)")
+    p.add_argument("--start-time", default=None, help="simulated time at start, ISO-8601")
+    p.add_argument("--time-scale", type=float, default=1.0, help="simulated s per wall s")
+    p.add_argument("--rate-limit", type=float, default=20.0, help="requests/s, 0 = off")
+    p.add_argument("--rate-burst", type=float, default=None)
+    p.add_argument("--historical-days", type=float, default=30.0)
+    p.add_argument("--error-rate", type=float, default=0.0)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--timeout-rate", type=float, default=0.0)
+    p.add_argument("--hang-s", type=float, default=30.0)
+    p.add_argument("--truncate-rate", type=float, default=0.0)
+    p.add_argument("--malformed-rate", type=float, default=0.0)
+    p.add_argument("--drop-field-rate", type=float, default=0.0)
+    p.add_argument("--outage-s", type=float, default=0.0, help="fail everything for N s at start")
+    p.add_argument("--outage-mode", choices=("503", "reset"), default="503")
+    p.add_argument("--storm-s", type=float, default=0.0, help="answer 429 to all for N s")
+    p.add_argument("--replay", type=Path, default=None, help="CSV of recorded snapshots")
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed multiplier")
+    a = p.parse_args(argv)
+    now = time.time()
+    faults = FaultConfig(
+        error_rate=a.error_rate, latency_ms=a.latency_ms, timeout_rate=a.timeout_rate,
+        hang_s=a.hang_s, truncate_rate=a.truncate_rate, malformed_rate=a.malformed_rate,
+        drop_field_rate=a.drop_field_rate,
+        outage_until=now + a.outage_s if a.outage_s else 0.0, outage_mode=a.outage_mode,
+        storm_until=now + a.storm_s if a.storm_s else 0.0, seed=a.seed,
+    )
+    cfg = SimConfig(
+        seed=a.seed, markets=a.markets, mve_markets=a.mve_markets, legacy_format=a.legacy_format,
+        anchor=anchor_from_iso(a.anchor) if a.anchor else default_anchor(),
+        start_time=anchor_from_iso(a.start_time) if a.start_time else None,
+        time_scale=a.time_scale, rate_limit_per_s=a.rate_limit, rate_burst=a.rate_burst,
+        historical_days=a.historical_days, faults=faults, replay_path=a.replay,
+        replay_speed=a.speed, host=a.host, port=a.port,
+    )
+    return replace(cfg)
+
+
+def main(argv: list[str] | None = None) -> None:
+    configure_logging()
+    cfg = parse_args(argv)
+    app = create_app(cfg)
+    log.info("serving", extra={"url": f"http://{cfg.host}:{cfg.port}/trade-api/v2"})
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

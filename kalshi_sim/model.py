@@ -1,0 +1,137 @@
+"""The synthetic market model: quotes, volumes, trades, candles and books as functions of time.
+
+A thin layer over `kalshi_sim.kernels` that holds the universe's arrays in the shapes the
+kernels expect. Every method is a pure function of (seed, market, time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kalshi_sim import kernels as K
+from kalshi_sim.universe import STEP_S, Universe
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Trades:
+    """Trades of one market, ascending by time."""
+
+    market: int
+    times: F64
+    counts: I64
+    prices: I64
+    taker_yes: npt.NDArray[np.bool_]
+    leaf: I64
+    slot: I64
+
+
+class SyntheticModel:
+    """Quotes and history of a generated universe."""
+
+    def __init__(self, u: Universe) -> None:
+        self.u = u
+        self.seed = int(u.seed) & 0x7FFFFFFFFFFFFFFF
+        grid0 = (u.e_open + u.e_phase).astype(np.float64)
+        kmax = np.maximum(np.floor((u.e_close - grid0) / STEP_S), 0).astype(np.int64)
+        depth = np.maximum(np.ceil(np.log2(kmax + 2)), 1).astype(np.int64)
+        self.e_grid0 = grid0
+        self.e_kmax = kmax
+        self.e_depth = depth
+        n = u.n_markets
+        ls = u.leg_start if len(u.leg_start) == n + 1 else np.full(n + 1, -1, np.int64)
+        self.leg_start = ls
+        self.leg_market = u.leg_market if len(u.leg_market) else np.zeros(1, np.int64)
+        self.leg_yes = u.leg_yes if len(u.leg_yes) else np.zeros(1, np.bool_)
+        self.m_open = u.m_open.astype(np.float64)
+        self.m_close = u.m_close.astype(np.float64)
+        self.m_det = u.m_determined.astype(np.float64)
+        self.m_settle = u.m_settle.astype(np.float64)
+
+    def _core(self) -> tuple[object, ...]:
+        u = self.u
+        return (u.m_event, u.m_lo, u.m_hi, u.m_is_mve, self.leg_start, self.leg_market,
+                self.leg_yes, self.e_grid0, self.e_kmax, self.e_depth)
+
+    def rows(self, idx: I64, t: float) -> I64:
+        """Dynamic state of markets `idx` at time t; columns are kernels.C_*."""
+        u = self.u
+        out: I64 = K.market_rows(
+            np.ascontiguousarray(idx, np.int64), float(t), self.seed, *self._core(),
+            u.m_half_spread, u.m_tick, u.m_rate, self.m_open, self.m_close, self.m_det,
+            self.m_settle, u.m_oi_frac,
+        )
+        return out
+
+    def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
+        """(bid, ask, bid size, ask size) of an active market at time t."""
+        u = self.u
+        b, a, bs, az = K.quote_at(self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick)
+        return int(b), int(a), int(bs), int(az)
+
+    def trades(self, m: int, t0: float, t1: float, cap: int = 200_000) -> Trades:
+        u = self.u
+        times, counts, prices, yes, leaf, slot = K.trades_between(
+            self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread, u.m_tick,
+            u.m_rate, self.m_open, self.m_close, cap,
+        )
+        return Trades(m, times, counts, prices, yes, leaf, slot)
+
+    def volume_last(self, m: int, t: float) -> tuple[int, int]:
+        u = self.u
+        v, last = K.volume_and_last(
+            self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick, u.m_rate,
+            self.m_open, self.m_close,
+        )
+        return int(v), int(last)
+
+    def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
+        u = self.u
+        res = K.quote_path(self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread,
+                           u.m_tick)
+        return tuple(int(x) for x in res)
+
+    def final_yes(self, m: int) -> bool:
+        p = K.p_at(self.seed, m, float(self.u.m_close[m]), *self._core())
+        return bool(p >= 0.5)
+
+    def book_levels(self, m: int, t: float, depth: int) -> tuple[list[tuple[int, int]],
+                                                                 list[tuple[int, int]]]:
+        """Resting bids (price, size) best first: YES side and NO side; consistent with quote()."""
+        bid, ask, bsz, asz = self.quote(m, t)
+        tapered = bool(self.u.m_tick[m] == 1)
+        e = int(self.u.m_event[m])
+        k = int(K.step_of(float(t), float(self.e_grid0[e]), int(self.e_kmax[e])))
+        levels = int(self.u.m_depth[m])
+        if depth > 0:
+            levels = min(levels, depth)
+        yes: list[tuple[int, int]] = []
+        no: list[tuple[int, int]] = []
+        if bid > 0:
+            yes = _ladder(self.seed, m, k, bid, bsz, levels, tapered, 1)
+        if ask < 10000:
+            no = _ladder(self.seed, m, k, 10000 - ask, asz, levels, tapered, 2)
+        return yes, no
+
+
+def _ladder(seed: int, m: int, k: int, best: int, best_size: int, levels: int, tapered: bool,
+            side: int) -> list[tuple[int, int]]:
+    out = [(best, best_size)]
+    price = best
+    i = 1
+    while len(out) < levels:
+        h = int(K.hkey(seed, K.SALT_B, m, (k * 4 + side) * 64 + i))
+        tk = int(K.tick_at(float(price - 1), tapered))
+        gap = 1 + (h & 3) // 2
+        price -= gap * tk
+        if price <= 0:
+            break
+        size = 1 + int(np.exp(3.0 + 1.4 * float(K.gauss(np.uint64(K.mix(np.uint64(h)))))))
+        out.append((price, size))
+        i += 1
+    return out
