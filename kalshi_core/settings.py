@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     api_cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:5173", "http://localhost:5173"]
     )
+    api_db_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest a request waits for the database (connection + query) before "
+        "answering 503.",
+    )
+    api_count_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a list's X-Total-Count may be reused for the same filters "
+        "(0 = count on every request).",
+    )
 
     # --- simulator ---
     sim_host: str = "127.0.0.1"
