@@ -83,7 +83,9 @@ class Database:
             from kalshi_core.settings import get_settings
 
             partition_days_ahead = get_settings().partition_days_ahead
-        server_settings = {"application_name": "kalshi_workbench"}
+        # JIT compilation costs tens of ms and pays off only for long analytical queries;
+        # with the hot path's misestimated CTEs it would kick in at the wrong moments.
+        server_settings = {"application_name": "kalshi_workbench", "jit": "off"}
         if readonly:
             server_settings["default_transaction_read_only"] = "on"
         pool = await asyncpg.create_pool(

@@ -153,7 +153,8 @@ market_snapshots = Table(
     # NUMERICs, so no alignment padding is wasted in a row.
     Column("observed_at", TZ, nullable=False),
     Column("sequence", BigInteger, nullable=False),
-    Column("market_id", Integer, ForeignKey("markets.id"), nullable=False),
+    # References markets.id, deliberately without a FOREIGN KEY (see migration 0001).
+    Column("market_id", Integer, nullable=False),
     Column("source", SmallInteger, nullable=False),
     *_quote_columns(),
     PrimaryKeyConstraint("market_id", "observed_at", name="market_snapshots_pkey"),

@@ -20,8 +20,7 @@ import pytest
 
 from kalshi_core.models import IngestPoll, MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
-from kalshi_core.storage.postgres import markets as markets_module
-from kalshi_core.storage.repositories import MarketRepository, SaveReport
+from kalshi_core.storage.repositories import MarketRepository, RawPage, SaveReport
 
 T0 = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)  # the builders' time origin
 
@@ -288,21 +287,28 @@ async def test_out_of_range_rejected_nothing_written(
 
 
 async def test_failing_batch_leaves_no_partial_tick(
-    db: Database, repos: Repositories, snap: Snap, monkeypatch: pytest.MonkeyPatch
+    db: Database, repos: Repositories, snap: Snap
 ) -> None:
     await repos.markets.save_many([snap("KXA-1", 0)])
     before = await _table_state(db)
-    # Bypass the Python checks so the database's own CHECK constraint rejects row #2 mid-COPY.
-    monkeypatch.setattr(markets_module, "validate_snapshots", lambda _s: None)
+    # A bad row mid-batch: the staging table's CHECK rejects the whole COPY.
     good = snap("KXA-1", 5, bid="0.47")
     bad = MarketSnapshot.model_construct(
         **{**good.model_dump(), "market_ticker": "KXA-9", "yes_bid": Decimal("1.5")}
     )
-    with pytest.raises(asyncpg.CheckViolationError):
+    with pytest.raises(ValueError, match=r"#1 \(KXA-9\): yes_bid=Decimal\('1.5'\) out of range"):
         await repos.markets.save_many(
             [good, bad, snap("KXA-3", 5)], poll=IngestPoll(tick=T0 + timedelta(seconds=5))
         )
     assert await _table_state(db) == before
+    # A failure after the snapshots were written (the poll row violates a CHECK): the
+    # snapshots, market_latest, new markets and the raw page all roll back together.
+    page = RawPage(fetched_at=T0, endpoint="/markets", body=b"{}")
+    bad_poll = IngestPoll.model_construct(**{**IngestPoll(tick=T0).model_dump(), "status": "?"})
+    with pytest.raises(asyncpg.CheckViolationError, match="ingest_polls_status"):
+        await repos.markets.save_many([good, snap("KXA-3", 5)], poll=bad_poll, raw_pages=[page])
+    assert await _table_state(db) == before
+    assert await repos.raw_pages.count() == 0
 
 
 async def test_concurrent_writes_of_the_same_tick(

@@ -1,18 +1,15 @@
-"""Snapshots, latest quotes and market metadata in PostgreSQL: the ingestion hot path.
+"""Snapshots, latest quotes and market metadata in PostgreSQL: the ingestion hot path and the
+API's reads.
 
-`save_many` writes one poll tick in one transaction:
-1. the day partitions the tick touches are ensured (cached; before the transaction, see
-   `Database.ensure_partitions`);
-2. the snapshots are COPYed into a per-connection temp staging table;
-3. tickers not yet in `markets` get a placeholder row;
-4. one statement keeps only the rows whose quote differs from the market's previous observation
-   (the previous row of the same batch, else the market's latest stored quote), inserts them into
-   `market_snapshots` (ON CONFLICT DO NOTHING: the key (market, observed_at) makes a re-written
-   tick a no-op), and upserts `market_latest` (never moving it back in time);
-5. the poll row and the compressed raw pages are written by the same transaction.
+`save_many` writes one poll tick in one transaction: the day partitions the tick touches are
+ensured first (cached, outside the transaction, see `Database.ensure_partitions`), then
+`snapshot_writer.write_tick` stores the changed quotes and upserts `market_latest`, and the poll
+row and the compressed raw pages are written by the same transaction, so a tick is
+all-or-nothing. A deadlock or serialization failure (only possible with concurrent writers of
+the same markets) is retried.
 
-Rows are processed in (market_id, observed_at) order so concurrent writers lock in the same order
-and cannot deadlock each other; a deadlock or serialization failure is retried anyway.
+Reads build models with `model_construct`: the rows come from constrained columns (CHECKs, NOT
+NULL, timestamptz), and skipping validation is what keeps the API's history reads cheap.
 """
 
 from __future__ import annotations
@@ -31,6 +28,14 @@ from kalshi_core.models import IngestPoll, Market, MarketSnapshot, PriceRange, S
 from kalshi_core.storage.partitions import day_of
 from kalshi_core.storage.postgres.polls import UPSERT_POLL_ADDING_ROWS, poll_args
 from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_days
+from kalshi_core.storage.postgres.snapshot_writer import (
+    ROW_INSERT_MARKETS,
+    ROW_WRITE,
+    encode_stage,
+    prepare_stage,
+    validate_snapshots,
+    write_tick,
+)
 from kalshi_core.storage.repositories import (
     LatestQuote,
     MarketFilter,
@@ -46,139 +51,15 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-_ZERO = Decimal(0)
-_ONE = Decimal(1)
 _PRICES: Final = ("yes_bid", "yes_ask", "last_price")
-_COUNTS: Final = ("yes_bid_size", "yes_ask_size", "volume", "volume_24h", "open_interest")
 _MAX_ATTEMPTS: Final = 3
 _SOURCE_NAMES: Final[dict[int, SnapshotSource]] = {0: "rest", 1: "websocket"}
 assert {k: str(v) for k, v in _SOURCE_NAMES.items()} == SOURCE_NAMES
-
-_Q = ", ".join(QUOTE_COLUMNS)
 
 
 def _qualified(alias: str) -> str:
     return ", ".join(f"{alias}.{c}" for c in QUOTE_COLUMNS)
 
-
-_STAGE = "_snapshot_stage"
-_STAGE_COLUMNS: Final = (
-    "ord",
-    "market_ticker",
-    "observed_at",
-    "source",
-    "sequence",
-    *QUOTE_COLUMNS,
-)
-_CREATE_STAGE = f"""
-CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (
-    ord integer NOT NULL,
-    market_ticker text NOT NULL,
-    observed_at timestamptz NOT NULL,
-    source smallint NOT NULL,
-    sequence bigint NOT NULL,
-    {", ".join(f"{c} numeric NOT NULL" for c in QUOTE_COLUMNS)}
-) ON COMMIT DELETE ROWS
-"""
-
-# Placeholder rows for tickers seen before their metadata. NOT EXISTS first so the steady
-# state burns no identity values; ON CONFLICT covers a concurrent writer.
-_INSERT_UNKNOWN_MARKETS = """
-INSERT INTO markets (ticker)
-SELECT DISTINCT src.market_ticker FROM {source} src
-WHERE NOT EXISTS (SELECT 1 FROM markets m WHERE m.ticker = src.market_ticker)
-ORDER BY 1
-ON CONFLICT (ticker) DO NOTHING
-"""
-
-# The change filter and both writes in one statement. `{source}` is the staging table (batch)
-# or a one-row VALUES list (the row-by-row path); both are constants of this module.
-_WRITE = f"""
-WITH staged AS (
-    SELECT DISTINCT ON (m.id, src.observed_at)
-           m.id AS market_id, src.observed_at, src.source, src.sequence, {_qualified("src")}
-    FROM {{source}} src JOIN markets m ON m.ticker = src.market_ticker
-    ORDER BY m.id, src.observed_at, src.ord DESC
-),
-ordered AS (
-    SELECT s.*, ROW({_qualified("s")}) AS q,
-           lag(s.observed_at) OVER w AS prev_at,
-           lag(ROW({_qualified("s")})) OVER w AS prev_q
-    FROM staged s
-    WINDOW w AS (PARTITION BY s.market_id ORDER BY s.observed_at)
-),
-judged AS (
-    SELECT o.*, sp.at AS stored_at, (l.market_id IS NOT NULL) AS has_latest,
-           CASE WHEN o.prev_at IS NOT NULL AND (sp.at IS NULL OR o.prev_at > sp.at)
-                THEN o.prev_q ELSE sp.q END AS pred_q
-    FROM ordered o
-    LEFT JOIN market_latest l ON l.market_id = o.market_id
-    LEFT JOIN LATERAL (
-        -- the stored predecessor: the latest quote for anything newer than the last change,
-        -- else (a late or repeated row) the newest stored row at or before it
-        SELECT l.changed_at AS at, ROW({_qualified("l")}) AS q
-        WHERE o.observed_at > l.changed_at
-        UNION ALL
-        (SELECT h.observed_at, ROW({_qualified("h")})
-         FROM market_snapshots h
-         WHERE (l.market_id IS NULL OR o.observed_at <= l.changed_at)
-           AND h.market_id = o.market_id AND h.observed_at <= o.observed_at
-         ORDER BY h.observed_at DESC LIMIT 1)
-    ) sp ON true
-),
-want AS (
-    SELECT * FROM judged
-    WHERE stored_at IS DISTINCT FROM observed_at
-      AND (pred_q IS NULL OR q IS DISTINCT FROM pred_q)
-),
-ins AS (
-    INSERT INTO market_snapshots (observed_at, sequence, market_id, source, {_Q})
-    SELECT observed_at, sequence, market_id, source, {_Q} FROM want
-    ORDER BY market_id, observed_at
-    ON CONFLICT (market_id, observed_at) DO NOTHING
-    RETURNING 1
-),
-last_obs AS (
-    SELECT DISTINCT ON (market_id) * FROM judged ORDER BY market_id, observed_at DESC
-),
-changed AS (
-    SELECT market_id, max(observed_at) AS changed_at FROM want GROUP BY market_id
-),
-up AS (
-    INSERT INTO market_latest (market_id, observed_at, changed_at, sequence, source, {_Q})
-    SELECT lo.market_id, lo.observed_at,
-           COALESCE(c.changed_at,
-                    CASE WHEN lo.has_latest THEN '-infinity'::timestamptz ELSE lo.observed_at END),
-           lo.sequence, lo.source, {_qualified("lo")}
-    FROM last_obs lo LEFT JOIN changed c ON c.market_id = lo.market_id
-    ORDER BY lo.market_id
-    ON CONFLICT (market_id) DO UPDATE SET
-        observed_at = EXCLUDED.observed_at,
-        changed_at = GREATEST(market_latest.changed_at, EXCLUDED.changed_at),
-        sequence = EXCLUDED.sequence,
-        source = EXCLUDED.source,
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in QUOTE_COLUMNS)}
-    WHERE EXCLUDED.observed_at > market_latest.observed_at
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM {{source}} rcv) AS received,
-       (SELECT count(*) FROM staged) AS distinct_keys,
-       (SELECT count(*) FROM judged WHERE stored_at = observed_at) AS stored_dups,
-       (SELECT count(*) FROM want) AS wanted,
-       (SELECT count(*) FROM ins) AS written,
-       (SELECT count(*) FROM up) AS latest_upserted
-"""
-
-_ONE_ROW = (
-    "(SELECT 0 AS ord, $1::text AS market_ticker, $2::timestamptz AS observed_at,"
-    " $3::smallint AS source, $4::bigint AS sequence, "
-    + ", ".join(f"${i + 5}::numeric AS {c}" for i, c in enumerate(QUOTE_COLUMNS))
-    + ")"
-)
-_BATCH_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=_STAGE)
-_BATCH_WRITE: Final = _WRITE.format(source=_STAGE)
-_ROW_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=_ONE_ROW)
-_ROW_WRITE: Final = _WRITE.format(source=_ONE_ROW)
 
 # --- reads ---------------------------------------------------------------------------------
 
@@ -278,70 +159,13 @@ _FRAME_FLOATS: Final = (
 SNAPSHOT_FRAME_COLUMNS: Final = ("market_ticker", "observed_at", *_FRAME_FLOATS)
 
 
-def validate_snapshots(snapshots: Sequence[MarketSnapshot]) -> None:
-    """Reject what the database must never see, with a message naming the row.
-
-    `MarketSnapshot` validates on construction, but `model_construct` (or a subclass) can bypass
-    that, and asyncpg would silently read a naive datetime as UTC. Cheap: a few comparisons/row.
-    """
-    for i, s in enumerate(snapshots):
-        if not isinstance(s, MarketSnapshot):
-            raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
-        ts = s.timestamp
-        if not isinstance(ts, datetime) or ts.tzinfo is None or ts.utcoffset() is None:
-            raise ValueError(
-                f"snapshot #{i} ({s.market_ticker}): naive datetime {ts!r} rejected; "
-                "timestamps must be timezone-aware"
-            )
-        for name in _PRICES:
-            v = getattr(s, name)
-            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO or v > _ONE:
-                raise ValueError(
-                    f"snapshot #{i} ({s.market_ticker}): {name}={v!r} out of range; "
-                    "prices are dollars in [0, 1]"
-                )
-        for name in _COUNTS:
-            v = getattr(s, name)
-            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO:
-                raise ValueError(
-                    f"snapshot #{i} ({s.market_ticker}): {name}={v!r} must be a finite Decimal >= 0"
-                )
-        if s.source not in SOURCE_CODES:
-            raise ValueError(f"snapshot #{i} ({s.market_ticker}): unknown source {s.source!r}")
-        if not s.market_ticker:
-            raise ValueError(f"snapshot #{i}: empty market_ticker")
-
-
-def _snapshot_record(i: int, s: MarketSnapshot) -> tuple[Any, ...]:
+def _row_args(s: MarketSnapshot) -> tuple[Any, ...]:
     return (
-        i,
         s.market_ticker,
         s.timestamp,
         SOURCE_CODES[s.source],
         s.sequence,
-        s.yes_bid,
-        s.yes_ask,
-        s.last_price,
-        s.yes_bid_size,
-        s.yes_ask_size,
-        s.volume,
-        s.volume_24h,
-        s.open_interest,
-    )
-
-
-def _report(row: asyncpg.Record) -> SaveReport:
-    received = int(row["received"])
-    distinct = int(row["distinct_keys"])
-    stored_dups = int(row["stored_dups"])
-    wanted = int(row["wanted"])
-    written = int(row["written"])
-    # Rows another writer stored first (ON CONFLICT skipped them) count as duplicates too.
-    return SaveReport(
-        received=received,
-        written=written,
-        unchanged=distinct - stored_dups - wanted,
-        duplicates=(received - distinct) + stored_dups + (wanted - written),
+        *(getattr(s, c) for c in QUOTE_COLUMNS),
     )
 
 
@@ -398,7 +222,7 @@ class PostgresMarketRepository:
         """
         validate_snapshots([snapshot])
         self._db.require_writable()
-        args = _snapshot_record(0, snapshot)[1:]
+        args = _row_args(snapshot)
         async with self._db.acquire() as conn:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
                 try:
@@ -406,8 +230,8 @@ class PostgresMarketRepository:
                         conn, "market_snapshots", [day_of(snapshot.timestamp)]
                     )
                     async with conn.transaction():
-                        await conn.execute(_ROW_INSERT_MARKETS, *args)
-                        await conn.fetchrow(_ROW_WRITE, *args)
+                        await conn.execute(ROW_INSERT_MARKETS, *args)
+                        await conn.fetchrow(ROW_WRITE, *args)
                     return
                 except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
                     if attempt == _MAX_ATTEMPTS:
@@ -431,10 +255,9 @@ class PostgresMarketRepository:
         same tick stored, so a repeated tick keeps its count) and `markets_seen` defaulting to
         the number of distinct tickers.
         """
-        validate_snapshots(snapshots)
         self._db.require_writable()
-        records = [_snapshot_record(i, s) for i, s in enumerate(snapshots)]
-        snap_days = {day_of(s.timestamp) for s in snapshots}
+        payload = encode_stage(snapshots) if snapshots else b""
+        snap_days = {day_of(ts) for ts in {s.timestamp for s in snapshots}}
         page_days = raw_page_days(raw_pages)
         async with self._db.acquire() as conn:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -443,7 +266,7 @@ class PostgresMarketRepository:
                         await self._db.ensure_partitions(conn, "market_snapshots", snap_days)
                     if page_days:
                         await self._db.ensure_partitions(conn, "raw_pages", page_days)
-                    return await self._write_tick(conn, records, snapshots, poll, raw_pages)
+                    return await self._write_tick(conn, payload, snapshots, poll, raw_pages)
                 except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
                     if attempt == _MAX_ATTEMPTS:
                         raise
@@ -457,22 +280,17 @@ class PostgresMarketRepository:
     async def _write_tick(
         self,
         conn: asyncpg.Connection,
-        records: list[tuple[Any, ...]],
+        payload: bytes,
         snapshots: Sequence[MarketSnapshot],
         poll: IngestPoll | None,
         raw_pages: Sequence[RawPage],
     ) -> SaveReport:
         report = SaveReport(received=0, written=0, unchanged=0, duplicates=0)
-        if records:
-            # Outside the transaction: the temp table lives as long as the connection.
-            await conn.execute(_CREATE_STAGE)
+        if snapshots:
+            await prepare_stage(conn)
         async with conn.transaction():
-            if records:
-                await conn.copy_records_to_table(_STAGE, records=records, columns=_STAGE_COLUMNS)
-                await conn.execute(_BATCH_INSERT_MARKETS)
-                row = await conn.fetchrow(_BATCH_WRITE)
-                assert row is not None
-                report = _report(row)
+            if snapshots:
+                report = await write_tick(conn, snapshots, payload)
             if poll is not None:
                 seen = poll.markets_seen or len({s.market_ticker for s in snapshots})
                 recorded = poll.model_copy(

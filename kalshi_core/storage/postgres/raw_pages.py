@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
+import orjson
 
 from kalshi_core.storage.partitions import day_of, drop_partitions_before
 from kalshi_core.storage.repositories import RawPage
@@ -47,6 +48,10 @@ def validate_raw_pages(pages: Iterable[RawPage]) -> None:
             raise TypeError(f"raw page #{i} ({p.endpoint}): body must be bytes")
         if not p.endpoint:
             raise ValueError(f"raw page #{i}: empty endpoint")
+        try:
+            orjson.dumps(dict(p.params or {}))
+        except TypeError as exc:
+            raise ValueError(f"raw page #{i} ({p.endpoint}): params are not JSON: {exc}") from exc
 
 
 def raw_page_days(pages: Sequence[RawPage]) -> set[date]:

@@ -94,12 +94,16 @@ def upgrade() -> None:
     op.execute("CREATE INDEX markets_ticker_trgm_idx ON markets USING gin (ticker gin_trgm_ops)")
     op.execute("CREATE INDEX markets_title_trgm_idx ON markets USING gin (title gin_trgm_ops)")
     # Physical column order avoids alignment padding: 8-byte, 4-byte, 2-byte, then varlena.
+    # market_id has no FOREIGN KEY on purpose: the per-row RI trigger (and the FOR KEY SHARE
+    # lock it takes on the markets row) cost more than the rest of the insert. The writer
+    # creates any missing markets row in the same transaction, and markets rows are never
+    # deleted, so every market_id resolves.
     op.execute(
         f"""
         CREATE TABLE market_snapshots (
             observed_at timestamptz NOT NULL,
             sequence bigint NOT NULL,
-            market_id integer NOT NULL REFERENCES markets (id),
+            market_id integer NOT NULL,
             source smallint NOT NULL
                 CONSTRAINT market_snapshots_source_code CHECK (source IN (0, 1)),
             {_QUOTE},

@@ -1,0 +1,224 @@
+"""Benchmark: `save_many` per tick vs the row-by-row `save` loop, and bytes per stored row.
+
+    .venv/bin/python -m bench.save_many [--ticks 100] [--markets 10000] [--loop-sample 20000]
+
+Writes the same kind of synthetic snapshots both ways into a throwaway database (created on the
+server of `TEST_DATABASE_ADMIN_URL`, default postgresql://postgres@127.0.0.1:5432/postgres, and
+dropped at the end):
+- `save_many`: `ticks` x `markets` snapshots, one call per tick, every quote changing each tick
+  by default (`--change-rate` lowers that), so every snapshot is a stored row; only the calls
+  are timed (building the pydantic snapshots is not).
+- `save` loop: `--loop-sample` snapshots of other markets on another day, one call per
+  snapshot; its rate is extrapolated to the full size (stated in the output).
+- bytes/row: pg_total_relation_size (heap + indexes + TOAST) of the save_many day partition
+  after VACUUM ANALYZE, divided by its rows; heap and index shares are reported too.
+Goals: save_many >= 100,000 rows/s and >= 50x the loop; <= 100 bytes/row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+from kalshi_core.logs import configure_logging
+from kalshi_core.models import MarketSnapshot
+from kalshi_core.storage.database import Database, repositories
+from kalshi_core.storage.migrate import upgrade
+
+BENCH_DAY = datetime(2026, 1, 15, tzinfo=UTC)
+LOOP_DAY = datetime(2026, 1, 14, tzinfo=UTC)
+CENT = Decimal("0.0100")
+
+
+def _admin_url() -> str:
+    return os.environ.get(
+        "TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def _admin(sql: str) -> None:
+    conn = psycopg2.connect(_admin_url())
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+class Market:
+    """A random-walk quote for one synthetic market."""
+
+    def __init__(self, ticker: str, rng: random.Random) -> None:
+        self.ticker = ticker
+        self.rng = rng
+        self.bid = Decimal(rng.randint(5, 90)) / 100
+        self.volume = Decimal(rng.randint(0, 500_000))
+        self.oi = Decimal(rng.randint(0, 50_000))
+
+    def step(self, when: datetime, seq: int, change: bool) -> MarketSnapshot:
+        if change:
+            move = Decimal(self.rng.choice((-1, 1))) * CENT
+            self.bid = min(max(self.bid + move, Decimal("0.01")), Decimal("0.97"))
+            self.volume += Decimal(self.rng.randint(1, 40))
+            self.oi += Decimal(self.rng.randint(-5, 10))
+            self.oi = max(self.oi, Decimal(0))
+        spread = CENT * (1 + self.ticker.__hash__() % 3)
+        return MarketSnapshot(
+            market_ticker=self.ticker,
+            timestamp=when,
+            source="rest",
+            sequence=seq,
+            yes_bid=self.bid.quantize(Decimal("0.0001")),
+            yes_ask=(self.bid + spread).quantize(Decimal("0.0001")),
+            last_price=(self.bid + CENT).quantize(Decimal("0.0001")),
+            yes_bid_size=Decimal(self.rng.randint(1, 5000)).quantize(Decimal("0.01")),
+            yes_ask_size=Decimal(self.rng.randint(1, 5000)).quantize(Decimal("0.01")),
+            volume=self.volume.quantize(Decimal("0.01")),
+            volume_24h=(self.volume / 10).quantize(Decimal("0.01")),
+            open_interest=self.oi.quantize(Decimal("0.01")),
+        )
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(42)
+    name = f"kalshi_bench_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(_admin_url())
+    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
+    try:
+        upgrade(url, partition_days_ahead=1)
+        db = await Database.connect(url, min_size=1, max_size=2, partition_days_ahead=1)
+        try:
+            return await _measure(db, rng, args)
+        finally:
+            await db.close()
+    finally:
+        if not args.keep_db:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -> dict[str, Any]:
+    repos = repositories(db)
+    interval = timedelta(seconds=5)
+
+    # --- baseline: row-by-row save on a sample (other markets, other day) -------------------
+    loop_markets = [Market(f"KXLOOP-{i:05d}", rng) for i in range(args.markets)]
+    loop_snaps = []
+    seq = 0
+    t = LOOP_DAY
+    while len(loop_snaps) < args.loop_sample:
+        seq += 1
+        loop_snaps.extend(m.step(t, seq, True) for m in loop_markets)
+        t += interval
+    loop_snaps = loop_snaps[: args.loop_sample]
+    t0 = time.perf_counter()
+    for s in loop_snaps:
+        await repos.markets.save(s)
+    loop_s = time.perf_counter() - t0
+    loop_rate = len(loop_snaps) / loop_s
+
+    # --- save_many per tick ----------------------------------------------------------------
+    markets = [Market(f"KXBENCH-{i:05d}", rng) for i in range(args.markets)]
+    many_s = 0.0
+    written = unchanged = received = 0
+    per_tick: list[float] = []
+    for k in range(args.ticks):
+        when = BENCH_DAY + interval * k
+        tick = [m.step(when, k + 1, k == 0 or rng.random() < args.change_rate) for m in markets]
+        t0 = time.perf_counter()
+        report = await repos.markets.save_many(tick)
+        dt = time.perf_counter() - t0
+        many_s += dt
+        per_tick.append(dt)
+        written += report.written
+        unchanged += report.unchanged
+        received += report.received
+    many_rate_received = received / many_s
+    many_rate_written = written / many_s
+
+    # --- size ------------------------------------------------------------------------------
+    part = f"market_snapshots_p{BENCH_DAY:%Y%m%d}"
+    async with db.acquire() as conn:
+        await conn.execute(f"VACUUM ANALYZE {part}")
+        rows = int(await conn.fetchval(f"SELECT count(*) FROM {part}"))
+        total = int(await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part))
+        heap = int(await conn.fetchval("SELECT pg_relation_size($1::regclass)", part))
+        indexes = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
+        avg_width = await conn.fetchval(
+            f"SELECT avg(pg_column_size(t.*))::float8 FROM {part} t"
+        )
+    per_tick.sort()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "markets": args.markets,
+        "ticks": args.ticks,
+        "change_rate": args.change_rate,
+        "save_many": {
+            "snapshots": received,
+            "rows_written": written,
+            "unchanged": unchanged,
+            "seconds": round(many_s, 3),
+            "snapshots_per_s": round(many_rate_received),
+            "rows_written_per_s": round(many_rate_written),
+            "tick_p50_ms": round(per_tick[len(per_tick) // 2] * 1000, 1),
+            "tick_max_ms": round(per_tick[-1] * 1000, 1),
+        },
+        "save_loop": {
+            "rows_measured": len(loop_snaps),
+            "seconds": round(loop_s, 3),
+            "rows_per_s": round(loop_rate),
+            "extrapolated_seconds_for_full_size": round(received / loop_rate, 1),
+        },
+        "speedup": round(many_rate_received / loop_rate, 1),
+        "bytes_per_row": {
+            "total": round(total / rows, 1) if rows else None,
+            "heap": round(heap / rows, 1) if rows else None,
+            "indexes": round(indexes / rows, 1) if rows else None,
+            "avg_tuple_data": round(avg_width or 0.0, 1),
+            "rows": rows,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.save_many")
+    parser.add_argument("--ticks", type=int, default=100)
+    parser.add_argument("--markets", type=int, default=10_000)
+    parser.add_argument("--loop-sample", type=int, default=20_000)
+    parser.add_argument(
+        "--change-rate", type=float, default=1.0, help="share of markets whose quote moves per tick"
+    )
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    args = parser.parse_args(argv)
+    configure_logging("WARNING", json=True)
+    result = asyncio.run(run(args))
+    print(json.dumps(result, indent=2))
+    sm, loop, size = result["save_many"], result["save_loop"], result["bytes_per_row"]
+    print(
+        f"\nsave_many: {sm['snapshots_per_s']:,} snapshots/s ({sm['rows_written_per_s']:,} rows "
+        f"written/s) over {sm['snapshots']:,} snapshots; save loop: {loop['rows_per_s']:,} rows/s "
+        f"measured on {loop['rows_measured']:,} rows (full size extrapolated: "
+        f"{loop['extrapolated_seconds_for_full_size']} s); ratio {result['speedup']}x; "
+        f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
