@@ -53,6 +53,7 @@ class Model(Protocol):
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]: ...
     def trades(self, m: int, t0: float, t1: float, cap: int = ...) -> Trades: ...
     def volume_last(self, m: int, t: float) -> tuple[int, int]: ...
+    def open_interest(self, m: int, t: float) -> int: ...
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]: ...
     def book_levels(
         self, m: int, t: float, depth: int
@@ -587,7 +588,7 @@ def candles(state: SimState, m: int, start: int, end: int, period: int, t: float
     if n > MAX_CANDLES:
         raise bad_request(f"too many candlesticks requested ({n} > {MAX_CANDLES})")
     model = state.model
-    vol0, prev_last = model.volume_last(m, float(first_end - p))
+    _vol0, prev_last = model.volume_last(m, float(first_end - p))
     prev: int | None = prev_last if prev_last >= 0 else None
     out: list[dict[str, Any]] = []
     for i in range(n):
@@ -597,8 +598,7 @@ def candles(state: SimState, m: int, start: int, end: int, period: int, t: float
         ob, hb, lb, cb, oa, ha, la, ca = model.quote_ohlc(m, t0, t1)
         tr = model.trades(m, float(ce - p) + 1e-9, float(ce))
         vol = int(tr.counts.sum())
-        vol0 += vol
-        oi = int(vol0 * float(u.m_oi_frac[m]))
+        oi = model.open_interest(m, min(float(ce), t))
         if vol:
             prices = tr.prices
             tp: dict[str, int | None] = {
@@ -822,7 +822,11 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
     state = SimState(cfg, mdl, clock, faults)
     # Compile (or load from cache) the kernels now so the first request is not the slow one.
     if state.u.n_markets:
-        state.model.rows(np.arange(min(2, state.u.n_markets)), clock.now())
+        now = clock.now()
+        state.model.rows(np.arange(min(2, state.u.n_markets)), now)
+        state.model.trades(0, now - 60.0, now)
+        state.model.quote_ohlc(0, now - 60.0, now)
+        state.model.book_levels(0, now, 1)
     api = Starlette(
         routes=_routes(),
         exception_handlers={ApiError: api_error, 404: unknown_route},

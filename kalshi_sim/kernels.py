@@ -75,21 +75,42 @@ def ncdf(x: float) -> float:
 
 
 @_jit
-def brownian(seed: int, e: int, depth: int, k: int) -> float:
-    """Y_e at grid step k (Y(0) = 0, variance one per day)."""
+def info_time(k: float, kmax: int) -> float:
+    """Information clock g(k) in days-of-variance: news arrives faster as the close nears, so
+    markets stay uncertain until late (g(kmax) = life in days, g(k) = life * (k/kmax)^3)."""
+    life = max(kmax, 1) * DTD
+    x = k / max(kmax, 1)
+    return life * x * x * x
+
+
+@_jit
+def brownian(seed: int, e: int, depth: int, kmax: int, k: int) -> float:
+    """Y_e at grid step k: Brownian motion in information time (Y(0) = 0, Var Y(kmax) = life)."""
     base = hkey(seed, SALT_Y, e, 0)
     lo = 0
     hi = 1 << depth
+    glo = 0.0
+    ghi = info_time(hi, kmax)
     a = 0.0
-    b = math.sqrt(hi * DTD) * gauss(mix(base ^ _ROOT))
+    b = math.sqrt(ghi) * gauss(mix(base ^ _ROOT))
     while hi - lo > 1:
         mid = (lo + hi) >> 1
-        ym = 0.5 * (a + b) + math.sqrt((hi - lo) * DTD * 0.25) * gauss(mix(base ^ np.uint64(mid)))
+        gm = info_time(mid, kmax)
+        span = ghi - glo
+        if span > 0.0:
+            w = (gm - glo) / span
+            var = (gm - glo) * (ghi - gm) / span
+        else:
+            w = 0.5
+            var = 0.0
+        ym = a + (b - a) * w + math.sqrt(max(var, 0.0)) * gauss(mix(base ^ np.uint64(mid)))
         if k >= mid:
             lo = mid
+            glo = gm
             a = ym
         else:
             hi = mid
+            ghi = gm
             b = ym
     return a if k == lo else b
 
@@ -111,8 +132,8 @@ def p_regular(seed: int, m: int, t: float, m_event: np.ndarray, m_lo: np.ndarray
     e = m_event[m]
     kmax = e_kmax[e]
     k = step_of(t, e_grid0[e], kmax)
-    y = brownian(seed, e, e_depth[e], k)
-    rem = (kmax - k) * DTD
+    y = brownian(seed, e, e_depth[e], kmax, k)
+    rem = info_time(kmax, kmax) - info_time(k, kmax)
     lo = m_lo[m]
     hi = m_hi[m]
     if rem <= 0.0:

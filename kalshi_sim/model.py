@@ -90,6 +90,11 @@ class SyntheticModel:
         )
         return int(v), int(last)
 
+    def open_interest(self, m: int, t: float) -> int:
+        """Open interest at t: a fixed share of the volume traded so far (grows with trades)."""
+        vol, _last = self.volume_last(m, t)
+        return int(vol * float(self.u.m_oi_frac[m]))
+
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
         u = self.u
         res = K.quote_path(self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread,

@@ -276,8 +276,8 @@ class _Builder:
                 "mve", "rate", "oi", "hs", "tick", "depth",
             )
         }
-        self.m_static: list[dict[str, object]] = []
-        self.e_static: list[dict[str, object]] = []
+        self.m_static: list[dict[str, object] | bytes] = []
+        self.e_static: list[dict[str, object] | bytes] = []
 
     # -- series -----------------------------------------------------------------------------
     def add_series(self, tpl: Template, code: str, name: str) -> int:
@@ -494,10 +494,13 @@ class _Builder:
         u.m_tick = np.asarray(mk["tick"], np.int64)
         u.m_depth = np.asarray(mk["depth"], np.int64)
         # Fragments are objects without braces so a renderer can append dynamic keys.
-        u.m_json = [orjson.dumps(d)[1:-1] for d in self.m_static]
-        u.e_json = [orjson.dumps(d)[1:-1] for d in self.e_static]
+        u.m_json = [d if isinstance(d, bytes) else orjson.dumps(d)[1:-1] for d in self.m_static]
+        u.e_json = [d if isinstance(d, bytes) else orjson.dumps(d)[1:-1] for d in self.e_static]
         if self.cfg.legacy_format:
-            u.m_json_legacy = [orjson.dumps(legacy_static(d))[1:-1] for d in self.m_static]
+            u.m_json_legacy = [
+                legacy_fragment(d) if isinstance(d, bytes) else orjson.dumps(legacy_static(d))[1:-1]
+                for d in self.m_static
+            ]
         self.m_static.clear()
         self.e_static.clear()
         u.finish_indexes()
@@ -529,6 +532,12 @@ def legacy_static(doc: dict[str, object]) -> dict[str, object]:
         out["mve_collection_ticker"] = doc["mve_collection_ticker"]
         out["mve_selected_legs"] = doc["mve_selected_legs"]
     return out
+
+
+def legacy_fragment(frag: bytes) -> bytes:
+    """Legacy static fragment from a pre-serialized current one (combo markets)."""
+    doc = orjson.loads(b"{" + frag + b"}")
+    return orjson.dumps(legacy_static(doc))[1:-1]
 
 
 def _date_code(ts: int, hourly: bool = False) -> str:
@@ -806,81 +815,131 @@ _MVE_SERIES = (
 
 
 def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
-    """Combo markets: 2-4 legs on game markets of distinct events, one market per combo event."""
-    if n <= 0 or len(games) < 4:
+    """Combo markets: 2-4 legs on game markets of distinct events, one market per combo event.
+
+    Written against the builder's lists directly with pre-serialized JSON: at Kalshi's scale
+    (~100k combos) the generic add_event/add_market path would dominate startup.
+    """
+    if n <= 0:
         return
-    mk = b.mk
+    mk, ev = b.mk, b.ev
     anchor = b.anchor
-    pool = [
-        m for m in games if int(mk["close"][m]) > anchor + 3600  # type: ignore[call-overload]
-    ]
-    if len(pool) < 4:
+    pool = [m for m in games if int(mk["close"][m]) > anchor + 3600]  # type: ignore[call-overload]
+    pool_events = {int(mk["event"][m]) for m in pool}  # type: ignore[call-overload]
+    if len(pool_events) < 2:
         return
     tpl = Template("KXMVE", (), "Sports", "", "custom", 0, 0, "combo", 1, 0.0, "", 0.0,
                    fee_type="quadratic_with_maker_fees")
     series_ids = [b.add_series(tpl, code[len("KXMVE"):], title) for code, title in _MVE_SERIES]
-    for s, (code, _title) in zip(series_ids, _MVE_SERIES, strict=True):
-        b.u.s_json[s] = b.u.s_json[s].replace(b'"categories":["Sports"]', b'"categories":["Sports","Parlays"]')
-        _ = code
+    for s in series_ids:
+        b.u.s_json[s] = b.u.s_json[s].replace(
+            b'"categories":["Sports"]', b'"categories":["Sports","Parlays"]'
+        )
+    rnd = b.rnd
+    m_ev = mk["event"]
+    m_open = mk["open"]
+    m_close = mk["close"]
+    e_tick = b.u.e_ticker
+    m_tick = b.u.m_ticker
     legs_start: list[int] = []
     legs_m: list[int] = []
     legs_yes: list[bool] = []
-    n_base = len(mk["event"])
+    n_base = len(m_ev)
+    seen = _seen(b)
+    dumps = orjson.dumps
+    np_pool = len(pool)
     for c in range(n):
         s = series_ids[c % len(series_ids)]
-        h = [b.rnd.random() for _ in range(2)]
-        k = 2 + int(h[0] * 3)
-        chosen = [pool[b.rnd.randrange(len(pool))] for _ in range(k)]
-        ev_of = [int(mk["event"][int(x)]) for x in chosen]  # type: ignore[call-overload]
-        uniq: dict[int, int] = {}
-        for m_, e_ in zip(chosen, ev_of, strict=True):
-            uniq.setdefault(e_, m_)
-        legs = list(uniq.values())
-        if len(legs) < 2:
-            legs = [pool[c % len(pool)], pool[(c * 7 + 3) % len(pool)]]
-            if mk["event"][legs[0]] == mk["event"][legs[1]]:
-                legs = legs[:1]
-        sides = [b.rnd.random() < 0.8 for _ in legs]
-        opens = [int(mk["open"][m_]) for m_ in legs]  # type: ignore[call-overload]
-        closes = [int(mk["close"][m_]) for m_ in legs]  # type: ignore[call-overload]
-        o, cl = max(opens), max(closes)
-        hexid = f"{b.rnd.getrandbits(64):016X}"
         series_ticker = b.u.s_ticker[s]
+        k = 2 + int(rnd.random() * 3)
+        legs: list[int] = []
+        used: set[object] = set()
+        for _ in range(3 * k):
+            m_ = pool[int(rnd.random() * np_pool)]
+            e_ = m_ev[m_]
+            if e_ not in used:
+                used.add(e_)
+                legs.append(m_)
+                if len(legs) == k:
+                    break
+        if len(legs) < 2:
+            continue
+        sides = [rnd.random() < 0.8 for _ in legs]
+        o = max(int(m_open[m_]) for m_ in legs)  # type: ignore[call-overload]
+        cl = max(int(m_close[m_]) for m_ in legs)  # type: ignore[call-overload]
+        hexid = f"{rnd.getrandbits(64):016X}"
         ev_ticker = f"{series_ticker}-S{datetime.fromtimestamp(o, UTC).year}{hexid[:11]}"
-        if ev_ticker in _seen(b):
+        if ev_ticker in seen:
             ev_ticker = f"{ev_ticker}{c}"
-        _seen(b).add(ev_ticker)
-        e = b.add_event(
-            s, tpl, ticker=ev_ticker, title="Parlay", sub_title=f"{len(legs)} legs",
-            open_ts=o, close_ts=cl, center=0.0, scale=1.0, mutually_exclusive=False, mve=True,
+        seen.add(ev_ticker)
+        e = len(e_tick)
+        e_tick.append(ev_ticker)
+        m = len(m_ev)
+        for key_, val in (("series", s), ("open", o), ("close", cl),
+                          ("phase", int(rnd.random() * STEP_S)), ("first", m), ("last", m + 1),
+                          ("mve", True), ("c", 0.0), ("s", 1.0)):
+            ev[key_].append(val)
+        leg_docs = [
+            {"event_ticker": e_tick[int(m_ev[m_])],  # type: ignore[call-overload]
+             "market_ticker": m_tick[m_], "side": "yes" if y else "no"}
+            for m_, y in zip(legs, sides, strict=True)
+        ]
+        label = ",".join(
+            ("yes " if y else "no ") + m_tick[m_].rsplit("-", 1)[-1]
+            for m_, y in zip(legs, sides, strict=True)
         )
-        leg_docs: list[dict[str, object]] = []
-        names: list[str] = []
-        for m_, yes in zip(legs, sides, strict=True):
-            t = b.u.m_ticker[m_]
-            leg_docs.append(
-                {"event_ticker": b.u.e_ticker[int(mk["event"][m_])],  # type: ignore[call-overload]
-                 "market_ticker": t, "side": "yes" if yes else "no"}
-            )
-            names.append(("yes " if yes else "no ") + t.rsplit("-", 1)[-1])
-        label = ",".join(names)
+        b.e_static.append(
+            b'"available_on_brokers":false,"category":"Sports","collateral_return_type":"",'
+            b'"event_ticker":"' + ev_ticker.encode() + b'","exchange_index":0,'
+            b'"fee_multiplier_override":null,"fee_type_override":null,"last_updated_ts":"'
+            + rfc3339(o - o % 3600).encode() + b'","mutually_exclusive":false,'
+            b'"product_metadata":null,"series_ticker":"' + series_ticker.encode()
+            + b'","settlement_sources":[],"strike_date":null,"strike_period":"",'
+            b'"sub_title":"' + f"{len(legs)} legs".encode() + b'","title":"Parlay"'
+        )
         legs_start.append(len(legs_m))
         legs_m.extend(legs)
         legs_yes.extend(sides)
-        b.add_market(
-            e, tpl, suffix=hexid[5:16], lo=math.nan, hi=math.nan, yes_sub=label, no_sub=label,
-            title=label, rules=f"If every leg resolves as selected ({label}), then the market"
-            " resolves to Yes.", strike={"strike_type": "custom"},
-            rate=0.02 * (0.2 + float(h[1])),
-            mve_fields={
-                "mve_collection_ticker": f"{series_ticker}-R",
-                "mve_selected_legs": leg_docs,
-            },
-            open_ts=o, close_ts=cl,
+        det = cl + 60 * int(5 + rnd.random() * 55)
+        created = o - 60 * int(60 + rnd.random() * 1440)
+        ticker = f"{ev_ticker}-{hexid[5:16]}"
+        m_tick.append(ticker)
+        for key_, val in (("event", e), ("series", s), ("lo", math.nan), ("hi", math.nan),
+                          ("open", o), ("close", cl), ("det", det), ("settle", det + 60),
+                          ("created", created), ("mve", True),
+                          ("rate", 0.02 * (0.2 + rnd.random())), ("oi", 0.6),
+                          ("hs", 3 + int(rnd.random() * 5)), ("tick", LINEAR_CENT),
+                          ("depth", 3 + int(rnd.random() * 6))):
+            mk[key_].append(val)
+        qlabel = dumps(label)
+        b.m_static.append(
+            b'"can_close_early":false,"cap_strike":null,"close_time":"' + rfc3339(cl).encode()
+            + b'","created_time":"' + rfc3339(created).encode() + b'","custom_strike":null,'
+            b'"early_close_condition":null,"event_ticker":"' + ev_ticker.encode()
+            + b'","exchange_index":0,"expected_expiration_time":"' + rfc3339(det).encode()
+            + b'","expiration_time":"' + rfc3339(cl + 7 * 86400).encode()
+            + b'","fee_waiver_expiration_time":null,"floor_strike":null,'
+            b'"fractional_trading_enabled":false,"functional_strike":null,"is_provisional":null,'
+            b'"latest_expiration_time":"' + rfc3339(cl + 7 * 86400).encode()
+            + b'","liquidity_dollars":"0.0000","market_type":"binary",'
+            b'"mve_collection_ticker":"' + series_ticker.encode() + b'-R",'
+            b'"mve_selected_legs":' + dumps(leg_docs) + b',"no_sub_title":' + qlabel
+            + b',"notional_value_dollars":"1.0000","occurrence_datetime":"'
+            + rfc3339(cl).encode() + b'","open_time":"' + rfc3339(o).encode()
+            + b'","price_level_structure":"linear_cent","price_ranges":'
+            b'[{"start":"0.0000","end":"1.0000","step":"0.0100"}],'
+            b'"primary_participant_key":null,"rules_primary":'
+            + dumps(f"If every leg resolves as selected ({label}), then the market resolves"
+                    " to Yes.")
+            + b',"rules_secondary":"","settlement_bounds_type":"default",'
+            b'"settlement_floor_dollars":null,"settlement_timer_seconds":60,'
+            b'"strike_type":"custom","subtitle":"","ticker":"' + ticker.encode()
+            + b'","title":' + qlabel + b',"yes_sub_title":' + qlabel
         )
     legs_start.append(len(legs_m))
-    start = np.full(n_base + n + 1, -1, np.int64)
-    start[n_base : n_base + len(legs_start)] = np.asarray(legs_start, np.int64)
+    n_made = len(legs_start) - 1
+    start = np.full(n_base + n_made + 1, -1, np.int64)
+    start[n_base:] = np.asarray(legs_start, np.int64)
     b.u.leg_start = start
     b.u.leg_market = np.asarray(legs_m, np.int64)
     b.u.leg_yes = np.asarray(legs_yes, np.bool_)
