@@ -218,7 +218,10 @@ class BacktestTrade(_Frozen):
     contracts: Decimal
     fees: Decimal
     pnl: Decimal
-    exit_reason: Literal["signal", "settlement", "void", "end_of_data"] = "signal"
+    # "stop" (trailing stop) and "timeout" (time limit) were added by the backtest engine.
+    exit_reason: Literal["signal", "stop", "timeout", "settlement", "void", "end_of_data"] = (
+        "signal"
+    )
 
 
 class BacktestResult(_Frozen):
@@ -235,6 +238,9 @@ class BacktestResult(_Frozen):
     fees_paid: Decimal
     settlement_pnl: Decimal
     exit_pnl: Decimal
+    # Gross of fees like settlement_pnl/exit_pnl: positions still open at the end of the data,
+    # marked at the bid. total_pnl = settlement_pnl + exit_pnl + marked_pnl - fees_paid.
+    marked_pnl: Decimal = Decimal(0)
     sharpe_ratio: float | None = None
     sharpe_frequency: str = "1h"
     max_drawdown: Decimal

@@ -1,0 +1,389 @@
+"""Quote arrays: the time x market grid every strategy and simulator reads.
+
+A snapshot (or candle) frame becomes numpy arrays on a fixed time grid. A quote observed at
+``observed_at <= t`` is the quote at grid time ``t`` only while it is younger than the
+staleness limit; older (or missing, or inside a known coverage gap) it is NaN and nothing
+fills on it. ``mark`` is the last observed bid without the staleness limit: it values open
+positions, it never fills an order.
+
+Per-market metadata (result, close and settlement times, fee schedule) is carried alongside
+and turned into bar indices here, once, so the simulators only compare integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from kalshi_core.backtest.fees import (
+    COUNT_SCALE,
+    PRICE_SCALE,
+    FeeSchedule,
+    fee_coefficient_units,
+)
+from kalshi_core.backtest.kernels import K_OPEN, K_PAYOUT, K_VOID, NO_INDEX, STALE, UNCAPPED
+from kalshi_core.models import AwareDatetime, Event, Market, Series
+
+DataSource = Literal["snapshots", "candles"]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+SNAPSHOT_COLUMNS = ("market_ticker", "observed_at", "yes_bid", "yes_ask")
+
+
+class QuoteDataError(ValueError):
+    """Input data the engine cannot use as given (bad columns, prices off the tick, ...)."""
+
+
+class MarketMeta(BaseModel):
+    """What the simulators need to know about one market besides its quotes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ticker: str
+    result: Literal["yes", "no", "void", "scalar"] | None = None
+    settlement_value: Decimal | None = None  # dollars per YES contract for a scalar result
+    close_time: AwareDatetime | None = None
+    settlement_time: AwareDatetime | None = None
+    fee_type: str = "quadratic"
+    fee_multiplier: Decimal = Decimal(1)
+    flat_rate: Decimal | None = None
+    fee_waiver_until: AwareDatetime | None = None
+
+    def fee_schedule(self) -> FeeSchedule:
+        return FeeSchedule.parse(self.fee_type, self.fee_multiplier, self.flat_rate)
+
+    def payout(self) -> Decimal | None:
+        """Dollars per YES contract at settlement; None while open or when void."""
+        if self.result == "yes":
+            return Decimal(1)
+        if self.result == "no":
+            return Decimal(0)
+        if self.result == "scalar":
+            if self.settlement_value is None:
+                raise QuoteDataError(f"{self.ticker}: result 'scalar' without settlement_value")
+            return self.settlement_value
+        return None
+
+    @classmethod
+    def from_market(
+        cls,
+        market: Market,
+        series: Series | None = None,
+        event: Event | None = None,
+        flat_rate: Decimal | None = None,
+    ) -> MarketMeta:
+        """Metadata from stored models; an event's fee override beats its series' fee."""
+        fee_type = series.fee_type if series is not None else "quadratic"
+        multiplier = series.fee_multiplier if series is not None else Decimal(1)
+        if event is not None and event.fee_type_override:
+            fee_type = event.fee_type_override
+            if event.fee_multiplier_override is not None:
+                multiplier = event.fee_multiplier_override
+        result = market.result if market.result in ("yes", "no", "void", "scalar") else None
+        return cls(
+            ticker=market.ticker,
+            result=result,
+            settlement_value=market.settlement_value,
+            close_time=market.close_time,
+            settlement_time=market.settlement_ts,
+            fee_type=fee_type,
+            fee_multiplier=multiplier,
+            flat_rate=flat_rate,
+        )
+
+
+@dataclass(eq=False)
+class QuoteArrays:
+    """Time x market arrays on a fixed grid (rows = `index`, columns = `tickers`).
+
+    Float arrays are dollars/contracts with NaN for stale or missing; the ``*_u`` arrays are the
+    same values in the kernels' integer units (-1 when stale; sizes `UNCAPPED` when unknown).
+    """
+
+    index: pd.DatetimeIndex
+    tickers: tuple[str, ...]
+    bid: FloatArray
+    ask: FloatArray
+    bid_size: FloatArray
+    ask_size: FloatArray
+    last: FloatArray
+    mark: FloatArray
+    meta: tuple[MarketMeta, ...]
+    data_source: DataSource = "snapshots"
+    staleness: pd.Timedelta = field(default_factory=lambda: pd.Timedelta(minutes=5))
+    sizes_capped: bool = True
+
+    bid_u: npt.NDArray[np.int32] = field(init=False, repr=False)
+    ask_u: npt.NDArray[np.int32] = field(init=False, repr=False)
+    mark_u: npt.NDArray[np.int32] = field(init=False, repr=False)
+    bid_size_u: IntArray = field(init=False, repr=False)
+    ask_size_u: IntArray = field(init=False, repr=False)
+    close_idx: IntArray = field(init=False, repr=False)
+    settle_idx: IntArray = field(init=False, repr=False)
+    result_kind: npt.NDArray[np.int8] = field(init=False, repr=False)
+    payout_u: IntArray = field(init=False, repr=False)
+    fee_coef_u: IntArray = field(init=False, repr=False)
+    fee_free_idx: IntArray = field(init=False, repr=False)
+    close_ns: IntArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.index, pd.DatetimeIndex) or self.index.tz is None:
+            raise QuoteDataError("index must be a timezone-aware pandas DatetimeIndex")
+        if not self.index.is_monotonic_increasing or self.index.has_duplicates:
+            raise QuoteDataError("index must be strictly increasing")
+        self.index = self.index.tz_convert("UTC").as_unit("ns")
+        shape = (len(self.index), len(self.tickers))
+        for name in ("bid", "ask", "bid_size", "ask_size", "last", "mark"):
+            arr = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
+            if arr.shape != shape:
+                raise QuoteDataError(f"{name} has shape {arr.shape}, expected {shape}")
+            setattr(self, name, arr)
+        if [m.ticker for m in self.meta] != list(self.tickers):
+            raise QuoteDataError("meta must list one MarketMeta per ticker, in ticker order")
+        self.bid_u = _price_units("bid", self.bid)
+        self.ask_u = _price_units("ask", self.ask)
+        self.mark_u = _price_units("mark", self.mark)
+        self.bid_size_u = _size_units("bid_size", self.bid_size)
+        self.ask_size_u = _size_units("ask_size", self.ask_size)
+        self._index_metadata()
+
+    @property
+    def n_bars(self) -> int:
+        return len(self.index)
+
+    @property
+    def n_markets(self) -> int:
+        return len(self.tickers)
+
+    @property
+    def step(self) -> pd.Timedelta:
+        if len(self.index) < 2:
+            return pd.Timedelta(minutes=1)
+        return pd.Timedelta(self.index[1] - self.index[0])
+
+    def mid(self) -> FloatArray:
+        """YES mid where both sides quote live (bid > 0, ask < 1), else NaN."""
+        live = (self.bid > 0) & (self.ask < 1) & (self.ask >= self.bid)
+        with np.errstate(invalid="ignore"):
+            return np.where(live, (self.bid + self.ask) / 2, np.nan)
+
+    def grid_ns(self) -> IntArray:
+        return np.asarray(self.index.asi8, dtype=np.int64)
+
+    def _index_metadata(self) -> None:
+        grid = self.grid_ns()
+        n = self.n_markets
+        self.close_idx = np.full(n, NO_INDEX, dtype=np.int64)
+        self.settle_idx = np.full(n, NO_INDEX, dtype=np.int64)
+        self.result_kind = np.full(n, K_OPEN, dtype=np.int8)
+        self.payout_u = np.zeros(n, dtype=np.int64)
+        self.fee_coef_u = np.zeros(n, dtype=np.int64)
+        self.fee_free_idx = np.zeros(n, dtype=np.int64)
+        self.close_ns = np.full(n, NO_INDEX, dtype=np.int64)
+        for j, m in enumerate(self.meta):
+            self.fee_coef_u[j] = fee_coefficient_units(m.fee_schedule())
+            if m.fee_waiver_until is not None:
+                self.fee_free_idx[j] = _first_bar_at_or_after(grid, m.fee_waiver_until)
+            if m.close_time is not None:
+                self.close_ns[j] = _ns(m.close_time)
+                self.close_idx[j] = _first_bar_at_or_after(grid, m.close_time)
+            if m.result is None:
+                continue
+            if m.result == "void":
+                self.result_kind[j] = K_VOID
+            else:
+                payout = m.payout()
+                assert payout is not None
+                if payout < 0 or payout > 1 or payout * PRICE_SCALE % 1 != 0:
+                    raise QuoteDataError(
+                        f"{m.ticker}: settlement value {payout} must be in [0, 1] on a $0.0001 tick"
+                    )
+                self.result_kind[j] = K_PAYOUT
+                self.payout_u[j] = int(payout * PRICE_SCALE)
+            settle_at = m.settlement_time or m.close_time
+            if settle_at is not None:
+                self.settle_idx[j] = _first_bar_at_or_after(grid, settle_at)
+
+    def settle_time(self, j: int) -> datetime | None:
+        m = self.meta[j]
+        return m.settlement_time or m.close_time
+
+
+def _ns(ts: datetime) -> int:
+    return int(pd.Timestamp(ts).as_unit("ns").value)
+
+
+def _first_bar_at_or_after(grid: IntArray, ts: datetime) -> int:
+    return int(np.searchsorted(grid, _ns(ts), side="left"))
+
+
+def _price_units(name: str, arr: FloatArray) -> npt.NDArray[np.int32]:
+    finite = np.isfinite(arr)
+    vals = arr[finite]
+    if vals.size and (vals.min() < 0 or vals.max() > 1):
+        raise QuoteDataError(f"{name}: prices must be dollars in [0, 1]")
+    scaled = np.where(finite, arr * PRICE_SCALE, 0.0)
+    units = np.rint(scaled)
+    if np.any(np.abs(scaled - units) > 1e-6):
+        raise QuoteDataError(f"{name}: prices must be multiples of $0.0001")
+    return np.where(finite, units, STALE).astype(np.int32)
+
+
+def _size_units(name: str, arr: FloatArray) -> IntArray:
+    finite = np.isfinite(arr)
+    if np.any(np.isneginf(arr)) or (finite.any() and arr[finite].min() < 0):
+        raise QuoteDataError(f"{name}: sizes must be >= 0")
+    scaled = np.where(finite, arr * COUNT_SCALE, 0.0)
+    units = np.rint(scaled)
+    if np.any(np.abs(scaled - units) > 1e-6):
+        raise QuoteDataError(f"{name}: sizes must be multiples of 0.01 contracts")
+    out = np.where(finite, units, STALE).astype(np.int64)
+    out[np.isposinf(arr)] = UNCAPPED
+    return out
+
+
+def make_grid(start: datetime, end: datetime, freq: str | pd.Timedelta) -> pd.DatetimeIndex:
+    """Grid times ``start <= t < end`` on multiples of `freq` (UTC)."""
+    for ts in (start, end):
+        if ts.tzinfo is None:
+            raise QuoteDataError("start and end must be timezone-aware")
+    step = pd.Timedelta(freq)
+    if step <= pd.Timedelta(0):
+        raise QuoteDataError("freq must be positive")
+    first = pd.Timestamp(start).tz_convert("UTC").ceil(step)
+    grid = pd.date_range(first, pd.Timestamp(end).tz_convert("UTC"), freq=step, inclusive="left")
+    if len(grid) == 0:
+        raise QuoteDataError(f"no grid times in [{start}, {end}) at {step}")
+    return grid.as_unit("ns")
+
+
+def quotes_from_frame(
+    frame: pd.DataFrame,
+    meta: Sequence[MarketMeta],
+    *,
+    start: datetime,
+    end: datetime,
+    freq: str | pd.Timedelta = "1min",
+    staleness: str | pd.Timedelta = "5min",
+    data_source: DataSource = "snapshots",
+    uncapped_sizes: bool = False,
+    stale_intervals: Sequence[tuple[datetime, datetime]] = (),
+) -> QuoteArrays:
+    """Grid a snapshot-shaped frame (see `SNAPSHOT_COLUMNS`; sizes and last_price optional).
+
+    Markets are the `meta` tickers, in that order; frame rows of other tickers are ignored.
+    Missing size columns (or `uncapped_sizes`) mean the top of book is unknown and fills are not
+    capped by it: the result records ``sizes_capped=False``. `stale_intervals` (e.g. ingestion
+    coverage gaps) blank every market's quote inside ``[gap_start, gap_end]``.
+    """
+    missing = [c for c in SNAPSHOT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise QuoteDataError(f"quote frame lacks columns {missing}")
+    grid = make_grid(start, end, freq)
+    stale_limit = pd.Timedelta(staleness)
+    if stale_limit < pd.Timedelta(0):
+        raise QuoteDataError("staleness must be >= 0")
+    has_sizes = {"yes_bid_size", "yes_ask_size"} <= set(frame.columns)
+    capped = has_sizes and not uncapped_sizes
+    tickers = tuple(m.ticker for m in meta)
+    if len(set(tickers)) != len(tickers):
+        raise QuoteDataError("duplicate tickers in meta")
+    shape = (len(grid), len(tickers))
+    out = {k: np.full(shape, np.nan) for k in ("bid", "ask", "bid_size", "ask_size", "last")}
+    mark = np.full(shape, np.nan)
+    grid_ns = np.asarray(grid.asi8, dtype=np.int64)
+    observed = pd.to_datetime(frame["observed_at"], utc=True)
+    df = frame.assign(_ns=observed.dt.as_unit("ns").astype("int64"))
+    df = df.sort_values(["market_ticker", "_ns"], kind="stable")
+    df = df.drop_duplicates(["market_ticker", "_ns"], keep="last")
+    col_of = {t: j for j, t in enumerate(tickers)}
+    sources = {
+        "bid": "yes_bid",
+        "ask": "yes_ask",
+        "bid_size": "yes_bid_size",
+        "ask_size": "yes_ask_size",
+        "last": "last_price",
+    }
+    for ticker, rows in df.groupby("market_ticker", sort=False):
+        j = col_of.get(str(ticker))
+        if j is None:
+            continue
+        times = rows["_ns"].to_numpy(dtype=np.int64)
+        pick = np.searchsorted(times, grid_ns, side="right") - 1
+        seen = pick >= 0
+        safe = np.where(seen, pick, 0)
+        age = grid_ns - times[safe]
+        fresh = seen & (age <= stale_limit.value)
+        for key, col in sources.items():
+            if key in ("bid_size", "ask_size") and not capped:
+                out[key][:, j] = np.where(fresh, np.inf, np.nan)
+                continue
+            if col not in rows.columns:
+                continue
+            vals = rows[col].to_numpy(dtype=np.float64)
+            if key in ("bid_size", "ask_size"):
+                # A snapshot without a size shows no depth: nothing can fill against it.
+                vals = np.nan_to_num(vals, nan=0.0)
+            out[key][:, j] = np.where(fresh, vals[safe], np.nan)
+        bids = rows["yes_bid"].to_numpy(dtype=np.float64)
+        mark[:, j] = np.where(seen, bids[safe], np.nan)
+    for gap_start, gap_end in stale_intervals:
+        lo = np.searchsorted(grid_ns, _ns(gap_start), side="left")
+        hi = np.searchsorted(grid_ns, _ns(gap_end), side="right")
+        for arr in out.values():
+            arr[lo:hi, :] = np.nan
+    return QuoteArrays(
+        index=grid,
+        tickers=tickers,
+        bid=out["bid"],
+        ask=out["ask"],
+        bid_size=out["bid_size"],
+        ask_size=out["ask_size"],
+        last=out["last"],
+        mark=mark,
+        meta=tuple(meta),
+        data_source=data_source,
+        staleness=stale_limit,
+        sizes_capped=capped,
+    )
+
+
+CANDLE_TIME_COLUMNS = ("end_time", "end_period_ts", "period_end", "observed_at")
+
+
+def candle_frame_to_snapshot_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Map a candle frame (bid/ask closes per period, stamped by the period's end) onto the
+    snapshot shape: the close of a period is the quote known at its end time."""
+    ticker_col = "market_ticker" if "market_ticker" in frame.columns else "ticker"
+    time_col = next((c for c in CANDLE_TIME_COLUMNS if c in frame.columns), None)
+    needed = {ticker_col, "yes_bid_close", "yes_ask_close"}
+    if time_col is None or not needed <= set(frame.columns):
+        raise QuoteDataError(
+            "candle frame needs a ticker column, an end-time column "
+            f"({', '.join(CANDLE_TIME_COLUMNS)}) and yes_bid_close/yes_ask_close"
+        )
+    out = pd.DataFrame(
+        {
+            "market_ticker": frame[ticker_col].astype(str),
+            "observed_at": pd.to_datetime(frame[time_col], utc=True),
+            "yes_bid": frame["yes_bid_close"].astype(float),
+            "yes_ask": frame["yes_ask_close"].astype(float),
+        }
+    )
+    if "price_close" in frame.columns:
+        out["last_price"] = frame["price_close"].astype(float)
+    return out
+
+
+def empty_signals(quotes: QuoteArrays) -> BoolArray:
+    return np.zeros((quotes.n_bars, quotes.n_markets), dtype=np.bool_)
