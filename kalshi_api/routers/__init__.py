@@ -1,0 +1,1 @@
+"""One APIRouter per resource; `kalshi_api.main` includes them all."""

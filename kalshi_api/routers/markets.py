@@ -1,0 +1,136 @@
+"""Markets: latest quotes (paged, filtered, sorted), one market, and its stored history.
+
+These are the hot endpoints: their bodies are JSON rendered by PostgreSQL
+(`kalshi_api.queries`), sent as-is; the response models document that JSON for OpenAPI.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.exceptions import RequestValidationError
+
+from kalshi_api.deps import ReadsDep
+from kalshi_api.errors import json_error
+from kalshi_api.params import (
+    TEXT_PATTERN,
+    Limit,
+    Offset,
+    Order,
+    QueryTime,
+    TickerPath,
+    ticker_query,
+)
+from kalshi_api.schemas import YES_PRICE_DOC, ErrorOut, HistoryPointOut, MarketOut
+from kalshi_core.models import MarketStatus
+from kalshi_core.storage.repositories import MarketFilter
+
+router = APIRouter(
+    prefix="/api/v1/markets",
+    tags=["markets"],
+    responses={
+        404: {"model": ErrorOut, "description": "Unknown market ticker."},
+        503: {"model": ErrorOut, "description": "Database unavailable."},
+    },
+)
+
+TOTAL_HEADER: Final = {
+    "X-Total-Count": {
+        "description": "Items matching the filters (may be up to API_COUNT_CACHE_S old).",
+        "schema": {"type": "integer"},
+    }
+}
+MarketSort = Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"]
+
+
+class JSONText(Response):
+    """A body that is already JSON."""
+
+    media_type = "application/json"
+
+
+@router.get(
+    "",
+    name="list",
+    summary="Latest quote of every market",
+    description="One item per market from `market_latest`, joined with its metadata. "
+    f"`yes_price`: {YES_PRICE_DOC} The total is in the `X-Total-Count` header.",
+    response_model=list[MarketOut],
+    responses={200: {"headers": TOTAL_HEADER}},
+)
+async def list_markets(
+    reads: ReadsDep,
+    status: Annotated[MarketStatus | None, Query(description="Kalshi status.")] = None,
+    series: Annotated[str | None, ticker_query("Series ticker.")] = None,
+    event: Annotated[str | None, ticker_query("Event ticker.")] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=TEXT_PATTERN,
+            description="Case-insensitive substring of the ticker or the title.",
+        ),
+    ] = None,
+    sort: Annotated[MarketSort, Query(description="Sort key; ticker breaks ties.")] = "ticker",
+    order: Annotated[Order, Query()] = "asc",
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    flt = MarketFilter(
+        status=status.value if status is not None else None,
+        series_ticker=series,
+        event_ticker=event,
+        search=search or None,
+        sort=sort,
+        descending=order == "desc",
+    )
+    body, total = await reads.markets(flt, limit, offset)
+    return JSONText(body, headers={"X-Total-Count": str(total)})
+
+
+@router.get(
+    "/{ticker}",
+    name="get",
+    summary="One market's latest quote",
+    description=f"`yes_price`: {YES_PRICE_DOC}",
+    response_model=MarketOut,
+)
+async def get_market(reads: ReadsDep, ticker: TickerPath) -> Any:
+    body = await reads.market(ticker)
+    if body is None:
+        return json_error(404, f"unknown market ticker {ticker!r} (or no quote stored yet)")
+    return JSONText(body)
+
+
+@router.get(
+    "/{ticker}/history",
+    name="history",
+    summary="A market's stored snapshots, newest first",
+    description="Rows are stored when the quote changes, so consecutive points differ. "
+    "`start <= timestamp < end`; both need a timezone (e.g. 2026-01-01T00:00:00Z). "
+    f"`yes_price`: {YES_PRICE_DOC}",
+    response_model=list[HistoryPointOut],
+)
+async def market_history(
+    reads: ReadsDep,
+    ticker: TickerPath,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many points.")] = 500,
+    start: Annotated[QueryTime | None, Query(description="Inclusive lower bound.")] = None,
+    end: Annotated[QueryTime | None, Query(description="Exclusive upper bound.")] = None,
+) -> Any:
+    if start is not None and end is not None and start >= end:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "end"),
+                    "msg": "end must be after start",
+                    "input": end.isoformat(),
+                }
+            ]
+        )
+    body = await reads.history(ticker, limit, start, end)
+    if body is None:
+        return json_error(404, f"unknown market ticker {ticker!r}")
+    return JSONText(body)
