@@ -347,7 +347,7 @@ class KalshiClient:
         self,
         path: str,
         params: Mapping[str, ParamValue],
-        items_key: str,
+        items_key: str | Callable[[bytes, str], tuple[list[Any], str]],
         build: Callable[[list[Any], str], list[T]],
         *,
         max_pages: int | None = None,
@@ -375,9 +375,10 @@ class KalshiClient:
             while pending is not None:
                 resp = await pending
                 pending = None
-                obj = wire.load_body(resp.body, endpoint)
-                next_cursor = wire.require_cursor(obj, endpoint)
-                page_items = wire.require_list(obj, items_key, endpoint)
+                if isinstance(items_key, str):
+                    page_items, next_cursor = wire.decode_page(resp.body, endpoint, items_key)
+                else:
+                    page_items, next_cursor = items_key(resp.body, endpoint)
                 pages += 1
                 if next_cursor:
                     if next_cursor in seen:
@@ -488,8 +489,8 @@ class KalshiClient:
         return await self._paginate(
             "/markets",
             params,
-            "markets",
-            lambda items, ep: wire.parse_market_list(items, ep, parser),
+            wire.decode_markets_page,
+            lambda items, ep: wire.build_market_records(items, ep, parser),
             max_pages=max_pages,
             keep_raw=keep_raw,
         )
@@ -566,8 +567,8 @@ class KalshiClient:
                 return await self._paginate(
                     "/markets",
                     params,
-                    "markets",
-                    lambda items, ep: wire.parse_market_list(items, ep, job_parser),
+                    wire.decode_markets_page,
+                    lambda items, ep: wire.build_market_records(items, ep, job_parser),
                     max_pages=max_pages,
                     keep_raw=keep_raw,
                     stats=stats,
@@ -851,8 +852,8 @@ class KalshiClient:
         return await self._paginate(
             "/historical/markets",
             params,
-            "markets",
-            lambda items, ep: wire.parse_market_list(items, ep, parser),
+            wire.decode_markets_page,
+            lambda items, ep: wire.build_market_records(items, ep, parser),
             max_pages=max_pages,
         )
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
+import msgspec
 import orjson
 from pydantic import BaseModel
 
@@ -65,38 +66,47 @@ M = TypeVar("M", bound=BaseModel)
 
 # --- building frozen models without re-validation ---------------------------------------------
 
-_FIELD_SETS: dict[type[BaseModel], set[str]] = {}
-_FIELD_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+_object_setattr = object.__setattr__
+
+
+def _builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    """A constructor for `cls` that takes already-checked values and skips pydantic validation.
+
+    `values` should hold every field; a missing one gets the model's default (or is an error if
+    the field is required), so a field added to a model later cannot leave an instance half-built.
+    """
+    fields = set(cls.model_fields)
+    n = len(fields)
+    new = cls.__new__
+
+    def build(values: dict[str, Any]) -> M:
+        if len(values) != n:
+            for name, info in cls.model_fields.items():
+                if name not in values:
+                    if info.is_required():
+                        raise WireFieldError(name, "missing required field")
+                    values[name] = info.get_default(call_default_factory=True)
+        obj = new(cls)
+        _object_setattr(obj, "__dict__", values)
+        # Frozen models never mutate their fields-set, so one shared set per class is safe.
+        _object_setattr(obj, "__pydantic_fields_set__", fields)
+        _object_setattr(obj, "__pydantic_extra__", None)
+        _object_setattr(obj, "__pydantic_private__", None)
+        return obj
+
+    return build
+
+
+_BUILDERS: dict[type[BaseModel], Callable[[dict[str, Any]], Any]] = {}
 
 
 def _build(cls: type[M], values: dict[str, Any]) -> M:
-    """Instantiate `cls` from already-checked values, skipping pydantic validation.
-
-    `values` should hold every field; missing ones get the model's defaults (so a field added to
-    a model later cannot leave an instance half-built).
-    """
-    fields = _FIELD_SETS.get(cls)
-    if fields is None:
-        fields = set(cls.model_fields)
-        _FIELD_SETS[cls] = fields
-        _FIELD_DEFAULTS[cls] = {
-            name: info.get_default(call_default_factory=False)
-            for name, info in cls.model_fields.items()
-            if not info.is_required()
-        }
-    if len(values) != len(fields):
-        for name, info in cls.model_fields.items():
-            if name not in values:
-                if info.is_required():
-                    raise WireFieldError(name, "missing required field")
-                values[name] = info.get_default(call_default_factory=True)
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    # Frozen models never mutate their fields-set, so one shared set per class is safe.
-    object.__setattr__(obj, "__pydantic_fields_set__", fields)
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+    """`_builder(cls)(values)`, with the builder made once per class."""
+    b = _BUILDERS.get(cls)
+    if b is None:
+        b = _BUILDERS[cls] = _builder(cls)
+    built: M = b(values)
+    return built
 
 
 # --- field readers ------------------------------------------------------------------------------
@@ -337,6 +347,12 @@ def require_cursor(obj: Mapping[str, Any], endpoint: str) -> str:
 _MISSING: Final = object()
 
 
+def decode_page(body: bytes, endpoint: str, items_key: str) -> tuple[list[Any], str]:
+    """A cursor-paginated page as decoded JSON: (the `items_key` array, next cursor)."""
+    obj = load_body(body, endpoint)
+    return require_list(obj, items_key, endpoint), require_cursor(obj, endpoint)
+
+
 def parse_items(
     items: list[Any],
     key: str,
@@ -366,50 +382,196 @@ def _where(key: str, i: int, items: list[Any], exc: WireFieldError) -> str:
 
 
 # --- markets ------------------------------------------------------------------------------------
+#
+# `/markets` pages are the hot path: msgspec decodes them straight into the slim structs below,
+# skipping every field the workbench does not keep (rules text, strikes, ...) without building
+# Python objects for them, and checking JSON types in C. Legacy and current spellings are separate
+# keys, so both can be declared; the conversion picks the exact one when both are present.
 
 
-def _price_ranges(v: object) -> list[PriceRange]:
-    if v is None:
-        return []
+class WirePriceRange(msgspec.Struct, gc=False):
+    start: str | None = None
+    end: str | None = None
+    step: str | None = None
+
+
+class WireMarket(msgspec.Struct, gc=False):
+    """The fields of Kalshi's Market object that the workbench keeps (both formats)."""
+
+    ticker: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    event_ticker: Annotated[str, msgspec.Meta(min_length=1)]
+    status: Annotated[str, msgspec.Meta(min_length=1)]
+    series_ticker: str | None = None
+    title: str | None = None
+    yes_sub_title: str | None = None
+    no_sub_title: str | None = None
+    market_type: str | None = None
+    open_time: str | None = None
+    close_time: str | None = None
+    expected_expiration_time: str | None = None
+    latest_expiration_time: str | None = None
+    settlement_ts: str | None = None
+    updated_time: str | None = None
+    result: str | None = None
+    settlement_value_dollars: str | None = None
+    settlement_value: int | None = None
+    can_close_early: bool | None = None
+    price_level_structure: str | None = None
+    price_ranges: list[WirePriceRange] | None = None
+    tick_size: int | None = None
+    mve_collection_ticker: str | None = None
+    yes_bid_dollars: str | None = None
+    yes_bid: int | None = None
+    yes_ask_dollars: str | None = None
+    yes_ask: int | None = None
+    last_price_dollars: str | None = None
+    last_price: int | None = None
+    yes_bid_size_fp: Decimal | None = None
+    yes_bid_size: int | None = None
+    yes_ask_size_fp: Decimal | None = None
+    yes_ask_size: int | None = None
+    volume_fp: Decimal | None = None
+    volume: int | None = None
+    volume_24h_fp: Decimal | None = None
+    volume_24h: int | None = None
+    open_interest_fp: Decimal | None = None
+    open_interest: int | None = None
+
+
+class WireMarketsPage(msgspec.Struct, gc=False):
+    markets: list[WireMarket] | None  # required key; Go writes an empty list as null
+    cursor: str | None  # required key: a body that lost it must not read as "last page"
+
+
+class WireMarketResponse(msgspec.Struct, gc=False):
+    market: WireMarket
+
+
+_markets_page_decoder = msgspec.json.Decoder(WireMarketsPage)
+_market_response_decoder = msgspec.json.Decoder(WireMarketResponse)
+_wire_market_list = list[WireMarket]
+
+
+def _validation_message(exc: msgspec.ValidationError, prefix: str = "") -> str:
+    """msgspec says "Expected `str`, got `int` - at `$.markets[3].ticker`"; lead with the path
+    like the rest of this module: "markets[3].ticker: Expected `str`, got `int`"."""
+    text = str(exc)
+    head, sep, at = text.rpartition(" - at `")
+    if not sep:
+        return f"{prefix}: {text}" if prefix else text
+    path = at.rstrip("`").removeprefix("$")
+    path = (prefix + path) if prefix else path.lstrip(".")
+    return f"{path}: {head}" if path else head
+
+
+def _msgspec_decode(decoder: msgspec.json.Decoder[Any], body: bytes, endpoint: str) -> Any:
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise KalshiResponseError(endpoint, _validation_message(exc)) from None
+    except msgspec.DecodeError as exc:
+        snippet = body[:80].decode("utf-8", "replace")
+        raise KalshiResponseError(
+            endpoint, f"body is not valid JSON ({exc}); {len(body)} bytes starting {snippet!r}"
+        ) from None
+
+
+def decode_markets_page(body: bytes, endpoint: str) -> tuple[list[WireMarket], str]:
+    """Decode a `/markets` page into wire structs and its next cursor ("" = last page)."""
+    page: WireMarketsPage = _msgspec_decode(_markets_page_decoder, body, endpoint)
+    return page.markets or [], page.cursor or ""
+
+
+def wire_markets_from_objects(items: object, field: str) -> list[WireMarket]:
+    """Already-decoded market objects (nested in events, recorded data) -> wire structs."""
+    try:
+        converted: list[WireMarket] = msgspec.convert(items, _wire_market_list)
+    except msgspec.ValidationError as exc:
+        raise WireFieldError("", _validation_message(exc, field)) from None
+    return converted
+
+
+# Nearly every market shares one tick structure, so (ranges, tick size) is computed once per
+# distinct structure; PriceRange is frozen, so sharing instances is safe (lists are copied).
+_range_cache: dict[
+    tuple[tuple[str | None, str | None, str | None], ...],
+    tuple[tuple[PriceRange, ...], Decimal | None],
+] = {}
+
+
+def _price_ranges(
+    ranges: list[WirePriceRange] | None,
+) -> tuple[tuple[PriceRange, ...], Decimal | None]:
+    """(price ranges, the tick size they imply: the common step, else None)."""
+    if not ranges:
+        return (), None
+    key = tuple((r.start, r.end, r.step) for r in ranges)
+    hit = _range_cache.get(key)
+    if hit is not None:
+        return hit
     out = []
-    for j, r in enumerate(_list(v, "price_ranges")):
+    for j, (start, end, step) in enumerate(key):
         f = f"price_ranges[{j}]"
-        r = _dict(r, f)
+        if start is None or end is None or step is None:
+            raise WireFieldError(f, "start, end and step are required")
         out.append(
             _build(
                 PriceRange,
                 {
-                    "start": number_from_wire(r.get("start"), f"{f}.start"),
-                    "end": number_from_wire(r.get("end"), f"{f}.end"),
-                    "step": number_from_wire(r.get("step"), f"{f}.step"),
+                    "start": number_from_wire(start, f + ".start"),
+                    "end": number_from_wire(end, f + ".end"),
+                    "step": number_from_wire(step, f + ".step"),
                 },
             )
         )
-    return out
+    steps = {r.step for r in out}
+    result = (tuple(out), steps.pop() if len(steps) == 1 else None)
+    if len(_range_cache) < 10_000:
+        _range_cache[key] = result
+    return result
 
 
-def _tick_size(d: Mapping[str, Any], ranges: list[PriceRange]) -> Decimal | None:
-    v = d.get("tick_size")
-    if v is not None:
-        # Legacy: integer cents (1 -> 0.01).
-        if type(v) is int:
-            if v <= 0:
-                raise WireFieldError("tick_size", f"tick size {v} must be > 0")
-            return Decimal(v).scaleb(-2)
-        d_v = number_from_wire(v, "tick_size")
-        if d_v <= 0:
-            raise WireFieldError("tick_size", f"tick size {v!r} must be > 0")
-        return d_v
-    # Current format dropped tick_size; it is the step when every price range shares one.
-    steps = {r.step for r in ranges}
-    return steps.pop() if len(steps) == 1 else None
+def _legacy_tick_size(legacy_cents: int) -> Decimal:
+    if legacy_cents <= 0:
+        raise WireFieldError("tick_size", f"tick size {legacy_cents} must be > 0")
+    return Decimal(legacy_cents).scaleb(-2)
+
+
+def _pick_price(
+    dollars: str | None, cents: int | None, dollars_key: str, cents_key: str
+) -> Decimal:
+    if dollars is not None:
+        return price_from_dollars(dollars, dollars_key)
+    if cents is not None:
+        return price_from_legacy(cents, cents_key)
+    raise WireFieldError(dollars_key, "missing required price")
+
+
+def _pick_count(
+    fp: Decimal | None, legacy: int | None, fp_key: str, legacy_key: str, required: bool
+) -> Decimal:
+    """A count from `*_fp` or its legacy integer. Volume and open interest are required (a
+    missing one would store a made-up zero); book sizes are optional (legacy data has none)."""
+    if fp is not None:
+        if not fp.is_finite() or fp < ZERO:
+            raise WireFieldError(fp_key, f"count {fp} must be a finite number >= 0")
+        return fp
+    if legacy is not None:
+        if legacy < 0:
+            raise WireFieldError(legacy_key, f"count {legacy} must be >= 0")
+        return Decimal(legacy)
+    if required:
+        raise WireFieldError(fp_key, "missing required count")
+    return ZERO
 
 
 _MARKET_TYPES: Final = frozenset({"binary", "scalar"})
+_build_market = _builder(Market)
+_build_snapshot = _builder(MarketSnapshot)
 
 
 class MarketParser:
-    """Parses wire Market objects into (Market, MarketSnapshot) pairs for one observation.
+    """Turns wire markets into (Market, MarketSnapshot) pairs for one observation.
 
     `observed_at`/`sequence` are checked once here, not per market.
     """
@@ -436,113 +598,130 @@ class MarketParser:
         self.source = source
 
     def parse(self, d: dict[str, Any]) -> MarketRecord:
-        ticker = _str(d, "ticker")
-        if len(ticker) > 200:
-            raise WireFieldError("ticker", f"ticker is {len(ticker)} characters (max 200)")
-        market_type = d.get("market_type") or "binary"
+        """One market object as decoded JSON (a dict)."""
+        return self.parse_wire(wire_markets_from_objects([d], "")[0])
+
+    def parse_wire(self, w: WireMarket) -> MarketRecord:
+        ticker = w.ticker
+        market_type = w.market_type or "binary"
         if market_type not in _MARKET_TYPES:
             raise WireFieldError("market_type", f"unknown market type {market_type!r}")
-        ranges = _price_ranges(d.get("price_ranges"))
-        result = d.get("result")
-        if result is not None and type(result) is not str:
-            raise WireFieldError("result", f"expected a string, got {_type_name(result)}")
-        mve_collection = d.get("mve_collection_ticker")
-        series = d.get("series_ticker")
-        if type(series) is not str or not series:
-            series = self.series_ticker
-        settlement_value = _opt_price(d, "settlement_value", "settlement_value_dollars")
-        market = _build(
-            Market,
+        ranges, tick_size = _price_ranges(w.price_ranges)
+        if w.tick_size is not None:
+            tick_size = _legacy_tick_size(w.tick_size)
+        settlement_value: Decimal | None = None
+        if w.settlement_value_dollars is not None:
+            settlement_value = price_from_dollars(
+                w.settlement_value_dollars, "settlement_value_dollars"
+            )
+        elif w.settlement_value is not None:
+            settlement_value = price_from_legacy(w.settlement_value, "settlement_value")
+        market = _build_market(
             {
                 "ticker": ticker,
-                "event_ticker": _str(d, "event_ticker"),
-                "series_ticker": series,
-                "title": _opt_str(d, "title"),
-                "yes_sub_title": _text(d, "yes_sub_title"),
-                "no_sub_title": _text(d, "no_sub_title"),
+                "event_ticker": w.event_ticker,
+                "series_ticker": w.series_ticker or self.series_ticker,
+                "title": w.title,
+                "yes_sub_title": w.yes_sub_title or "",
+                "no_sub_title": w.no_sub_title or "",
                 "market_type": market_type,
-                "status": _str(d, "status"),
-                "open_time": time_from_wire(d.get("open_time"), "open_time"),
-                "close_time": time_from_wire(d.get("close_time"), "close_time"),
+                "status": w.status,
+                "open_time": time_from_wire(w.open_time, "open_time"),
+                "close_time": time_from_wire(w.close_time, "close_time"),
                 "expected_expiration_time": time_from_wire(
-                    d.get("expected_expiration_time"), "expected_expiration_time"
+                    w.expected_expiration_time, "expected_expiration_time"
                 ),
                 "latest_expiration_time": time_from_wire(
-                    d.get("latest_expiration_time"), "latest_expiration_time"
+                    w.latest_expiration_time, "latest_expiration_time"
                 ),
-                "settlement_ts": time_from_wire(d.get("settlement_ts"), "settlement_ts"),
-                "result": result or None,
+                "settlement_ts": time_from_wire(w.settlement_ts, "settlement_ts"),
+                "result": w.result or None,
                 "settlement_value": settlement_value,
-                "can_close_early": _bool(d, "can_close_early"),
-                "price_level_structure": _opt_str(d, "price_level_structure"),
-                "price_ranges": ranges,
-                "tick_size": _tick_size(d, ranges),
-                "is_mve": bool(mve_collection) or ticker.startswith("KXMVE"),
-                "updated_at": time_from_wire(d.get("updated_time"), "updated_time"),
+                "can_close_early": bool(w.can_close_early),
+                "price_level_structure": w.price_level_structure,
+                "price_ranges": list(ranges),
+                "tick_size": tick_size,
+                "is_mve": bool(w.mve_collection_ticker) or ticker.startswith("KXMVE"),
+                "updated_at": time_from_wire(w.updated_time, "updated_time"),
             },
         )
-        yes_bid = _price(d, "yes_bid", "yes_bid_dollars")
-        yes_ask = _price(d, "yes_ask", "yes_ask_dollars")
-        yes_ask_size = _count(d, "yes_ask_size", "yes_ask_size_fp")
+        yes_ask = _pick_price(w.yes_ask_dollars, w.yes_ask, "yes_ask_dollars", "yes_ask")
+        yes_ask_size = _pick_count(
+            w.yes_ask_size_fp, w.yes_ask_size, "yes_ask_size_fp", "yes_ask_size", False
+        )
         if yes_ask == ZERO:
             # Old responses (and some inactive markets) report an empty ask side as 0; nobody
             # sells YES at $0, and the current API's empty side is 1.0000 with size 0.
             yes_ask = ONE
             yes_ask_size = ZERO
-        snapshot = _build(
-            MarketSnapshot,
+        snapshot = _build_snapshot(
             {
                 "market_ticker": ticker,
                 "timestamp": self.observed_at,
                 "source": self.source,
                 "sequence": self.sequence,
-                "yes_bid": yes_bid,
+                "yes_bid": _pick_price(w.yes_bid_dollars, w.yes_bid, "yes_bid_dollars", "yes_bid"),
                 "yes_ask": yes_ask,
-                "last_price": _price(d, "last_price", "last_price_dollars"),
-                "yes_bid_size": _count(d, "yes_bid_size", "yes_bid_size_fp"),
+                "last_price": _pick_price(
+                    w.last_price_dollars, w.last_price, "last_price_dollars", "last_price"
+                ),
+                "yes_bid_size": _pick_count(
+                    w.yes_bid_size_fp, w.yes_bid_size, "yes_bid_size_fp", "yes_bid_size", False
+                ),
                 "yes_ask_size": yes_ask_size,
-                "volume": _count(d, "volume", "volume_fp"),
-                "volume_24h": _count(d, "volume_24h", "volume_24h_fp"),
-                "open_interest": _count(d, "open_interest", "open_interest_fp"),
+                "volume": _pick_count(w.volume_fp, w.volume, "volume_fp", "volume", True),
+                "volume_24h": _pick_count(
+                    w.volume_24h_fp, w.volume_24h, "volume_24h_fp", "volume_24h", True
+                ),
+                "open_interest": _pick_count(
+                    w.open_interest_fp, w.open_interest, "open_interest_fp", "open_interest", True
+                ),
             },
         )
         return MarketRecord(market, snapshot)
 
 
+def build_market_records(
+    items: list[WireMarket], endpoint: str, parser: MarketParser, key: str = "markets"
+) -> list[MarketRecord]:
+    """Wire structs -> records; all or nothing, errors name the element and its ticker."""
+    out: list[MarketRecord] = []
+    append = out.append
+    parse = parser.parse_wire
+    i = 0
+    try:
+        for i, w in enumerate(items):  # noqa: B007 (i names the failing element below)
+            append(parse(w))
+    except WireFieldError as exc:
+        label = f"{key}[{i}] ({items[i].ticker})"
+        where = f"{label}.{exc.field}" if exc.field else label
+        raise KalshiResponseError(endpoint, f"{where}: {exc.message}") from None
+    return out
+
+
 def parse_market_list(
     items: list[Any], endpoint: str, parser: MarketParser, key: str = "markets"
 ) -> list[MarketRecord]:
-    """Parse a `markets` array; all or nothing."""
-    out: list[MarketRecord] = []
-    append = out.append
-    parse = parser.parse
-    i = 0
+    """Parse an array of market objects (decoded JSON); all or nothing."""
     try:
-        for i, item in enumerate(items):  # noqa: B007 (i names the failing element below)
-            if type(item) is not dict:
-                raise WireFieldError("", f"expected an object, got {_type_name(item)}")
-            append(parse(item))
+        wires = wire_markets_from_objects(items, key)
     except WireFieldError as exc:
-        raise KalshiResponseError(endpoint, _where(key, i, items, exc)) from None
-    return out
+        raise KalshiResponseError(endpoint, exc.message) from None
+    return build_market_records(wires, endpoint, parser, key)
 
 
 def parse_markets_page(
     body: bytes, endpoint: str, parser: MarketParser
 ) -> tuple[list[MarketRecord], str]:
     """`GET /markets` / `GET /historical/markets` page -> (records, next cursor)."""
-    obj = load_body(body, endpoint)
-    cursor = require_cursor(obj, endpoint)
-    return parse_market_list(require_list(obj, "markets", endpoint), endpoint, parser), cursor
+    wires, cursor = decode_markets_page(body, endpoint)
+    return build_market_records(wires, endpoint, parser), cursor
 
 
 def parse_market_response(body: bytes, endpoint: str, parser: MarketParser) -> MarketRecord:
     """`GET /markets/{ticker}` / `GET /historical/markets/{ticker}`."""
-    obj = load_body(body, endpoint)
-    m = obj.get("market")
-    if type(m) is not dict:
-        raise KalshiResponseError(endpoint, f"market: expected an object, got {_type_name(m)}")
-    return parse_market_list([m], endpoint, parser, key="market")[0]
+    resp: WireMarketResponse = _msgspec_decode(_market_response_decoder, body, endpoint)
+    return build_market_records([resp.market], endpoint, parser, key="market")[0]
 
 
 # --- events and series --------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_unknown_fields_ignored_and_optional_nulls_tolerated(
     m["settlement_bounds_type"] = "floor"
     for k in ("title", "expected_expiration_time", "settlement_ts", "price_ranges", "result"):
         m[k] = None
-    for k in ("yes_sub_title", "open_time", "updated_time", "volume_24h_fp", "can_close_early"):
+    for k in ("yes_sub_title", "open_time", "updated_time", "yes_bid_size_fp", "can_close_early"):
         del m[k]
     rec = _parse(_page([m]))[0]
     assert rec.market.title is None
@@ -193,7 +193,7 @@ def test_unknown_fields_ignored_and_optional_nulls_tolerated(
     assert rec.market.open_time is None
     assert rec.market.price_ranges == []
     assert rec.market.tick_size is None
-    assert rec.snapshot.volume_24h == 0
+    assert rec.snapshot.yes_bid_size == 0  # sizes are optional (legacy data has none)
 
 
 def test_null_markets_array_is_an_empty_page() -> None:
@@ -233,30 +233,35 @@ _DELETE = object()
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"yes_bid_dollars": "1.2000"}, r"yes_bid_dollars: price '1.2000' is outside \[0, 1\]"),
-        ({"yes_bid_dollars": "-0.0100"}, r"yes_bid_dollars: .*outside"),
-        ({"yes_ask_dollars": "abc"}, r"yes_ask_dollars: 'abc' is not a decimal"),
-        ({"last_price_dollars": "NaN"}, r"last_price_dollars: .*outside"),
-        ({"yes_bid_dollars": 0.42}, r"yes_bid_dollars: expected a dollar string, got float"),
-        ({"yes_bid_dollars": [1]}, r"yes_bid_dollars: expected a dollar string, got list"),
-        ({"volume_fp": "-3.00"}, r"volume_fp: count '-3.00' must be"),
-        ({"volume_fp": True}, r"volume_fp: expected a count string or integer, got bool"),
-        ({"ticker": _DELETE}, r"ticker: missing required string"),
-        ({"event_ticker": 17}, r"event_ticker: expected a non-empty string, got int"),
-        ({"status": ""}, r"status: expected a non-empty string"),
-        ({"close_time": "2026-08-15 01:40"}, r"close_time: .*no timezone"),
-        ({"close_time": "tomorrow"}, r"close_time: 'tomorrow' is not an RFC 3339 time"),
-        ({"close_time": 1754956800}, r"close_time: expected an RFC 3339 time, got int"),
-        ({"can_close_early": "yes"}, r"can_close_early: expected true/false"),
-        ({"market_type": "ternary"}, r"market_type: unknown market type"),
+        ({"yes_bid_dollars": "1.2000"}, r"\.yes_bid_dollars: price '1.2000' is outside \[0, 1\]"),
+        ({"yes_bid_dollars": "-0.0100"}, r"\.yes_bid_dollars: .*outside"),
+        ({"yes_ask_dollars": "abc"}, r"\.yes_ask_dollars: 'abc' is not a decimal"),
+        ({"last_price_dollars": "NaN"}, r"\.last_price_dollars: .*outside"),
+        ({"yes_bid_dollars": 0.42}, r"\.yes_bid_dollars: Expected `str \| null`, got `float`"),
+        ({"yes_bid_dollars": [1]}, r"\.yes_bid_dollars: Expected `str \| null`, got `array`"),
+        ({"volume_fp": "-3.00"}, r"\.volume_fp: count -3.00 must be a finite number >= 0"),
+        ({"volume_fp": "Infinity"}, r"\.volume_fp: count Infinity must be a finite number"),
+        ({"volume_fp": "lots"}, r"\.volume_fp: Invalid decimal string"),
+        ({"volume_fp": True}, r"\.volume_fp: Expected `decimal \| null`, got `bool`"),
+        ({"volume_fp": _DELETE}, r"\.volume_fp: missing required count"),
+        ({"open_interest_fp": None}, r"\.open_interest_fp: missing required count"),
+        ({"ticker": _DELETE}, r": Object missing required field `ticker`"),
+        ({"ticker": "X" * 201}, r"\.ticker: Expected `str` of length <= 200"),
+        ({"event_ticker": 17}, r"\.event_ticker: Expected `str`, got `int`"),
+        ({"status": ""}, r"\.status: Expected `str` of length >= 1"),
+        ({"close_time": "2026-08-15 01:40"}, r"\.close_time: .*no timezone"),
+        ({"close_time": "tomorrow"}, r"\.close_time: 'tomorrow' is not an RFC 3339 time"),
+        ({"close_time": 1754956800}, r"\.close_time: Expected `str \| null`, got `int`"),
+        ({"can_close_early": "yes"}, r"\.can_close_early: Expected `bool \| null`, got `str`"),
+        ({"market_type": "ternary"}, r"\.market_type: unknown market type"),
         (
             {"yes_bid_dollars": _DELETE, "yes_bid": _DELETE},
-            r"yes_bid_dollars: missing required price",
+            r"\.yes_bid_dollars: missing required price",
         ),
-        ({"yes_bid_dollars": _DELETE, "yes_bid": 101}, r"yes_bid: price 101 cents is outside"),
+        ({"yes_bid_dollars": _DELETE, "yes_bid": 101}, r"\.yes_bid: price 101 cents is outside"),
         (
             {"price_ranges": [{"start": "0", "end": "1"}]},
-            r"price_ranges\[0\]\.step: expected a number",
+            r"\.price_ranges\[0\]: start, end and step are required",
         ),
     ],
 )
@@ -265,7 +270,7 @@ def test_malformed_market_fields_name_endpoint_and_field(
 ) -> None:
     bad = _mutated(market_current, **changes)
     body = _page([market_current, bad, market_current])
-    where = r"^GET /markets: markets\[1\]( \([^)]+\))?\."
+    where = r"^GET /markets: markets\[1\]( \([^)]+\))?"
     with pytest.raises(KalshiResponseError, match=where + expected) as info:
         _parse(body)
     assert info.value.endpoint == "GET /markets"
@@ -277,12 +282,12 @@ def test_malformed_market_fields_name_endpoint_and_field(
         (b"", r"body is not valid JSON"),
         (b"<html>502 Bad Gateway</html>", r"body is not valid JSON .* starting '<html>"),
         (b'{"markets": [{"ticker": "A"', r"body is not valid JSON"),  # truncated
-        (b"[]", r"expected a JSON object, got list"),
-        (b'{"cursor": ""}', r"required key 'markets' is missing"),
-        (b'{"markets": []}', r"required key 'cursor' is missing"),
-        (b'{"markets": {}, "cursor": ""}', r"markets: expected an array, got dict"),
-        (b'{"markets": [], "cursor": 5}', r"cursor: expected a string, got int"),
-        (b'{"markets": [7], "cursor": ""}', r"markets\[0\]: expected an object, got int"),
+        (b"[]", r"Expected `object`, got `array`"),
+        (b'{"cursor": ""}', r"Object missing required field `markets`"),
+        (b'{"markets": []}', r"Object missing required field `cursor`"),
+        (b'{"markets": {}, "cursor": ""}', r"markets: Expected `array \| null`, got `object`"),
+        (b'{"markets": [], "cursor": 5}', r"cursor: Expected `str \| null`, got `int`"),
+        (b'{"markets": [7], "cursor": ""}', r"markets\[0\]: Expected `object`, got `int`"),
     ],
 )
 def test_malformed_page_structure(body: bytes, expected: str) -> None:

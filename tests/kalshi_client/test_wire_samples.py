@@ -155,6 +155,7 @@ def test_polled_snapshot_csv_rows_parse_as_legacy_markets() -> None:
             "last_price": int(row["last_price"]),
             "open_interest": int(row["open_interest"]),
             "volume": int(row["volume"]),
+            "volume_24h": 0,  # not recorded in the CSV; required by the parser
             "liquidity": int(row["liquidity"]),
         }
         rec = wire.MarketParser(observed).parse(market)
