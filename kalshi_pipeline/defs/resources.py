@@ -4,8 +4,6 @@ Both read their defaults from the one Settings object; the database URL comes th
 `dg.EnvVar` when set so a password in it never shows in the Dagster UI.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -73,9 +73,10 @@ CURRENT_MARKET_FIELDS = frozenset(
         "yes_sub_title",
     ]
 )
-# Fields of the pre-2026-03 cent format, still found in recorded data.
+# Fields of older formats (pre-2026-03 cents; spec 3.13), still found in recorded data.
 LEGACY_MARKET_FIELDS = frozenset(
     [
+        "fractional_trading_enabled",
         "category",
         "last_price",
         "liquidity",

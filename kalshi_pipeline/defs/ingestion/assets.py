@@ -7,15 +7,13 @@ window went. Inline checks judge the window it just wrote; the partition-wide ch
 `checks.py`.
 """
 
-from __future__ import annotations
-
 import asyncio
 import os
 import socket
 from datetime import UTC, datetime
-from typing import Literal
 
 import dagster as dg
+from pydantic import Field
 
 from kalshi_core.kalshi.client import KalshiClient
 from kalshi_core.settings import get_settings
@@ -52,8 +50,10 @@ INLINE_CHECKS = [
 class PollWindowConfig(dg.Config):
     """Which window this run polls (set by the sensor; empty = the window holding now)."""
 
-    tier: Literal["watchlist", "catalogue"] = "watchlist"
-    window_start: str = ""
+    tier: str = Field(default="watchlist", description="watchlist | catalogue")
+    window_start: str = Field(
+        default="", description="ISO-8601 UTC start of the poll window; empty = the current one"
+    )
 
 
 def _scanner(spec: TierSpec, client: KalshiClient):  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def market_snapshots(
     database: WorkbenchDatabase,
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     specs = tier_specs(get_settings())
-    spec = specs.get(config.tier)
+    spec = specs.get(config.tier)  # type: ignore[call-overload]
     if spec is None:
         raise dg.Failure(
             f"tier {config.tier!r} is not enabled: set WATCHLIST_SERIES/EVENTS/TICKERS for the "
@@ -110,9 +110,9 @@ def market_snapshots(
         )
     # lets the sensor tell a killed run from a live one on this host (see sensors.py)
     context.instance.add_run_tags(
-        context.run_id, {"kalshi/pid": str(os.getpid()), "kalshi/host": socket.gethostname()}
+        context.run.run_id, {"kalshi/pid": str(os.getpid()), "kalshi/host": socket.gethostname()}
     )
-    report, pages = asyncio.run(_poll(spec, start, kalshi, database, context.run_id))
+    report, pages = asyncio.run(_poll(spec, start, kalshi, database, context.run.run_id))
     return _materialization(report, pages)
 
 
@@ -128,7 +128,7 @@ async def _poll(
         scan = _scanner(spec, client)
 
         async def sampled(tick: datetime, sequence: int) -> ScanResult:
-            result = await scan(tick, sequence)
+            result: ScanResult = await scan(tick, sequence)
             if not sample and result.raw_pages:
                 sample.extend(p.body for p in result.raw_pages[:3])
             return result

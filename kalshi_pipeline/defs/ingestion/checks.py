@@ -6,8 +6,6 @@ keys in the stored rows, and open markets whose quote went stale. Coverage and q
 blocking: a backtest over a day with holes or impossible quotes would be quietly wrong.
 """
 
-from __future__ import annotations
-
 import asyncio
 from datetime import UTC, datetime, timedelta
 

@@ -6,8 +6,6 @@ The sensor also reaps ingestion runs whose process died (`kill -9`, OOM, machine
 default run launcher cannot see that, and a dead run would hold its tier's run-queue slot.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import socket

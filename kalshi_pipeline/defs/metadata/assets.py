@@ -6,8 +6,6 @@ needs), open events, and markets that closed or settled recently, which leave th
 listings before their result is known.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
