@@ -17,6 +17,7 @@ configure_numba_cache()  # before any numba compilation in this process
 from kalshi_core.backtest.engine import (  # noqa: E402
     ENGINE_VERSION,
     EngineConsistencyError,
+    backtest_signals,
     run_backtest,
     run_kernel,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "StrategyParams",
     "SweepResult",
     "SweepRow",
+    "backtest_signals",
     "candle_frame_to_snapshot_frame",
     "compute_signals",
     "fill_fee",

@@ -146,13 +146,35 @@ def run_backtest(
     sharpe_freq: str = "1h",
     universe: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
-    """Run one strategy over `quotes` with vectorbt and return the full result.
+    """Run one registered strategy over `quotes` with vectorbt and return the full result.
 
     Signals seen at bar t execute at bar ``t + fill_delay_bars`` (default 1: one grid step of
     latency; 0 trades on the very quote that triggered the signal). Positions open at the end
     settle by their result when it is known, else they are marked at the last observed bid.
     """
     parsed, signals = compute_signals(quotes, strategy_name, params)
+    return backtest_signals(
+        quotes,
+        signals,
+        strategy_name=strategy_name,
+        params=parsed.model_dump(mode="json"),
+        fill_delay_bars=fill_delay_bars,
+        sharpe_freq=sharpe_freq,
+        universe=universe,
+    )
+
+
+def backtest_signals(
+    quotes: QuoteArrays,
+    signals: Signals,
+    *,
+    strategy_name: str = "custom",
+    params: Mapping[str, Any] | None = None,
+    fill_delay_bars: int = 1,
+    sharpe_freq: str = "1h",
+    universe: Mapping[str, Any] | None = None,
+) -> BacktestResult:
+    """`run_backtest` for signals computed elsewhere (a notebook, a test)."""
     kernel = run_kernel(quotes, signals, fill_delay_bars=fill_delay_bars)
     portfolio, init_cash = _vectorbt_portfolio(quotes, kernel)
     return _result_from_portfolio(
@@ -161,7 +183,7 @@ def run_backtest(
         portfolio,
         init_cash,
         strategy_name=strategy_name,
-        params=parsed,
+        params=dict(params or {}),
         sharpe_freq=sharpe_freq,
         fill_delay_bars=fill_delay_bars,
         universe=universe,
@@ -217,7 +239,7 @@ def _result_from_portfolio(
     init_cash: float,
     *,
     strategy_name: str,
-    params: StrategyParams,
+    params: dict[str, Any],
     sharpe_freq: str,
     fill_delay_bars: int,
     universe: Mapping[str, Any] | None,
@@ -315,7 +337,7 @@ def _result_from_portfolio(
     bucket_times = quotes.index.floor(pd.Timedelta(sharpe_freq))[ends]
     return BacktestResult(
         strategy_name=strategy_name,
-        params=params.model_dump(mode="json"),
+        params=params,
         universe=uni,
         data_source=quotes.data_source,
         start=quotes.index[0].to_pydatetime(),

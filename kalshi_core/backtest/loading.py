@@ -62,6 +62,21 @@ class GapSource(Protocol):
     ) -> object: ...
 
 
+class RepoBundle(Protocol):
+    """Anything holding the repositories by these names (e.g. `storage.database.Repositories`)."""
+
+    @property
+    def markets(self) -> SnapshotFrameSource: ...
+    @property
+    def series(self) -> SeriesSource | None: ...
+    @property
+    def events(self) -> EventSource | None: ...
+    @property
+    def history(self) -> CandleFrameSource | None: ...
+    @property
+    def polls(self) -> GapSource | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class BacktestRepos:
     """The repositories `load_quotes` reads from (history only for candles)."""
@@ -74,7 +89,7 @@ class BacktestRepos:
 
 
 async def load_market_meta(
-    repos: BacktestRepos,
+    repos: RepoBundle,
     universe: Sequence[str],
     flat_rates: Mapping[str, Decimal] | None = None,
 ) -> list[MarketMeta]:
@@ -101,7 +116,7 @@ async def load_market_meta(
 
 
 async def load_quotes(
-    repos: BacktestRepos,
+    repos: RepoBundle,
     universe: Sequence[str],
     start: datetime,
     end: datetime,
