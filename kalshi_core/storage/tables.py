@@ -172,7 +172,7 @@ market_latest = Table(
     Column("sequence", BigInteger, nullable=False),
     Column("source", SmallInteger, nullable=False),
     *_quote_columns(),
-    postgresql_with={"fillfactor": "70"},
+    postgresql_with={"fillfactor": "40"},
 )
 
 ingest_polls = Table(

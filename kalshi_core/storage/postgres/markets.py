@@ -31,6 +31,7 @@ from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_da
 from kalshi_core.storage.postgres.snapshot_writer import (
     ROW_INSERT_MARKETS,
     ROW_WRITE,
+    WRITER_LOCK,
     encode_stage,
     prepare_stage,
     validate_snapshots,
@@ -230,10 +231,15 @@ class PostgresMarketRepository:
                         conn, "market_snapshots", [day_of(snapshot.timestamp)]
                     )
                     async with conn.transaction():
+                        await conn.execute(WRITER_LOCK)
                         await conn.execute(ROW_INSERT_MARKETS, *args)
                         await conn.fetchrow(ROW_WRITE, *args)
                     return
-                except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                except (
+                    asyncpg.DeadlockDetectedError,
+                    asyncpg.SerializationError,
+                    asyncpg.UniqueViolationError,
+                ):
                     if attempt == _MAX_ATTEMPTS:
                         raise
                 except asyncpg.CheckViolationError as exc:
@@ -267,7 +273,11 @@ class PostgresMarketRepository:
                     if page_days:
                         await self._db.ensure_partitions(conn, "raw_pages", page_days)
                     return await self._write_tick(conn, payload, snapshots, poll, raw_pages)
-                except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+                except (
+                    asyncpg.DeadlockDetectedError,
+                    asyncpg.SerializationError,
+                    asyncpg.UniqueViolationError,
+                ) as exc:
                     if attempt == _MAX_ATTEMPTS:
                         raise
                     log.warning("save_many retried", extra={"reason": type(exc).__name__})

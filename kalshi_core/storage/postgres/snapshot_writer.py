@@ -91,11 +91,12 @@ ON CONFLICT (market_id) DO UPDATE SET
 WHERE EXCLUDED.observed_at > market_latest.observed_at
 """
 
-# Each ticker at most once in the batch: compare with market_latest directly.
+# Each ticker at most once in the batch: compare with market_latest directly. Runs under the
+# writer lock (see write_tick), so plain INSERT/UPDATE suffice: no speculative insertion.
 _WRITE_UNIQUE = f"""
 WITH s AS (
     SELECT m.id AS market_id, src.observed_at, src.source, src.sequence, {_qualified("src")},
-           ROW({_qualified("src")}) AS q,
+           ROW({_qualified("src")}) AS q, l.observed_at AS l_observed_at, l.ctid AS l_ctid,
            CASE WHEN l.market_id IS NULL THEN 'new'
                 WHEN src.observed_at <= l.changed_at THEN 'late'
                 WHEN ROW({_qualified("src")}) IS DISTINCT FROM ROW({_qualified("l")})
@@ -121,17 +122,27 @@ ins AS (
     INSERT INTO market_snapshots (observed_at, sequence, market_id, source, {_Q})
     SELECT observed_at, sequence, market_id, source, {_Q} FROM want
     ORDER BY market_id, observed_at
-    ON CONFLICT (market_id, observed_at) DO NOTHING
     RETURNING 1
 ),
 up AS (
+    UPDATE market_latest l SET
+        observed_at = s.observed_at,
+        changed_at = CASE WHEN s.kind = 'changed' THEN s.observed_at ELSE l.changed_at END,
+        sequence = s.sequence,
+        source = s.source,
+        {", ".join(f"{c} = s.{c}" for c in QUOTE_COLUMNS)}
+    FROM s
+    -- by ctid: the row s already found, no second index probe (TID scan)
+    WHERE l.ctid = s.l_ctid AND l.market_id = s.market_id AND s.kind IN ('changed', 'same')
+      AND s.observed_at > s.l_observed_at
+    RETURNING 1
+),
+fresh AS (
     INSERT INTO market_latest (market_id, observed_at, changed_at, sequence, source, {_Q})
-    SELECT market_id, observed_at,
-           CASE WHEN kind = 'same' THEN '-infinity'::timestamptz ELSE observed_at END,
-           sequence, source, {_Q}
-    FROM s WHERE kind <> 'late'
+    SELECT market_id, observed_at, observed_at, sequence, source, {_Q}
+    FROM s WHERE kind = 'new'
     ORDER BY market_id
-    {_UPSERT_LATEST_SET}
+    ON CONFLICT (market_id) DO NOTHING
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM s) AS received,
@@ -139,7 +150,7 @@ SELECT (SELECT count(*) FROM s) AS received,
        (SELECT count(*) FROM late WHERE stored_at = observed_at) AS stored_dups,
        (SELECT count(*) FROM want) AS wanted,
        (SELECT count(*) FROM ins) AS written,
-       (SELECT count(*) FROM up) AS latest_upserted
+       (SELECT count(*) FROM up) + (SELECT count(*) FROM fresh) AS latest_upserted
 """
 
 # A ticker may repeat: order each market's rows and compare each with the one before it.
@@ -224,6 +235,9 @@ BATCH_WRITE_UNIQUE: Final = _WRITE_UNIQUE.format(source=STAGE)
 BATCH_WRITE_GENERAL: Final = _WRITE_GENERAL.format(source=STAGE)
 ROW_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=_ONE_ROW)
 ROW_WRITE: Final = _WRITE_UNIQUE.format(source=_ONE_ROW)
+
+WRITER_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('kalshi_snapshot_writer'))"
+"""Serializes snapshot writers (save_many and save) for the rest of the transaction."""
 
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
@@ -364,6 +378,10 @@ async def write_tick(
         )
     except (asyncpg.CheckViolationError, asyncpg.DataError) as exc:
         raise _violation_to_value_error(exc, snapshots) from exc
+    # One snapshot writer at a time per database (ingestion is a singleton by design): two
+    # writers of the same tick queue instead of racing, and the hot statement needs neither
+    # ON CONFLICT nor a lock order. Taken after the COPY, which only touches the private stage.
+    await conn.execute(WRITER_LOCK)
     await conn.execute(BATCH_INSERT_MARKETS)
     unique = len({s.market_ticker for s in snapshots}) == len(snapshots)
     row = await conn.fetchrow(BATCH_WRITE_UNIQUE if unique else BATCH_WRITE_GENERAL)

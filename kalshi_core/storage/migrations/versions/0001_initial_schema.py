@@ -120,7 +120,7 @@ def upgrade() -> None:
             sequence bigint NOT NULL,
             source smallint NOT NULL,
             {_QUOTE}
-        ) WITH (fillfactor = 70)
+        ) WITH (fillfactor = 40)
         """
     )
     op.execute(
