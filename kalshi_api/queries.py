@@ -233,7 +233,8 @@ class ApiReads:
                 total = int(await conn.fetchval(count_sql, *args))
                 self.totals.put(key, total)
         body = "[" + ",".join(r[0] for r in rows) + "]"
-        return body, max(total, offset + len(rows))
+        # A cached total older than the rows just read must not contradict them.
+        return body, max(total, offset + len(rows)) if rows else total
 
     @staticmethod
     def _total_from_page(n: int, limit: int, offset: int) -> int | None:
