@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         description="Open markets assumed by the rate planner before the first catalogue scan.",
     )
     ingestion_lead_s: int = Field(
-        default=45, ge=5, description="Request the next window's run this long before it opens."
+        default=90, ge=5, description="Request the next window's run this long before it opens."
     )
     watchlist_series: list[str] = Field(default_factory=list)
     watchlist_events: list[str] = Field(default_factory=list)

@@ -35,6 +35,8 @@ ingestion_job = dg.define_asset_job(
         dg.AssetCheckKey(dg.AssetKey("market_snapshots"), "raw_payload_schema_drift"),
     ),
     description="Polls one window of one tier (run config) into the day partition.",
+    # one step: the multiprocess executor would pay a second process start and import per run
+    executor_def=dg.in_process_executor,
     tags={"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"},
 )
 

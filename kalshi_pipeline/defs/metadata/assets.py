@@ -112,7 +112,9 @@ def markets(kalshi: KalshiApiResource, database: WorkbenchDatabase) -> dg.Materi
 
 
 metadata_job = dg.define_asset_job(
-    "metadata_refresh", selection=dg.AssetSelection.groups("metadata")
+    "metadata_refresh",
+    selection=dg.AssetSelection.groups("metadata"),
+    executor_def=dg.in_process_executor,
 )
 
 metadata_schedule = dg.ScheduleDefinition(
