@@ -24,9 +24,14 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--markets", type=int, default=5000, help="non-combo markets")
     p.add_argument("--mve-markets", type=int, default=None, help="combo markets (default: same)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--legacy-format", action="store_true",
-                   help="serve integer cents + *_dollars (pre-2026-03-12 format)")
-    p.add_argument("--anchor", default=None, help="universe epoch, ISO-8601 (default: today 00:00Z)")
+    p.add_argument(
+        "--legacy-format",
+        action="store_true",
+        help="serve integer cents + *_dollars (pre-2026-03-12 format)",
+    )
+    p.add_argument(
+        "--anchor", default=None, help="universe epoch, ISO-8601 (default: today 00:00Z)"
+    )
     p.add_argument("--start-time", default=None, help="simulated time at start, ISO-8601")
     p.add_argument("--time-scale", type=float, default=1.0, help="simulated s per wall s")
     p.add_argument("--rate-limit", type=float, default=20.0, help="requests/s, 0 = off")
@@ -47,19 +52,34 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     a = p.parse_args(argv)
     now = time.time()
     faults = FaultConfig(
-        error_rate=a.error_rate, latency_ms=a.latency_ms, timeout_rate=a.timeout_rate,
-        hang_s=a.hang_s, truncate_rate=a.truncate_rate, malformed_rate=a.malformed_rate,
+        error_rate=a.error_rate,
+        latency_ms=a.latency_ms,
+        timeout_rate=a.timeout_rate,
+        hang_s=a.hang_s,
+        truncate_rate=a.truncate_rate,
+        malformed_rate=a.malformed_rate,
         drop_field_rate=a.drop_field_rate,
-        outage_until=now + a.outage_s if a.outage_s else 0.0, outage_mode=a.outage_mode,
-        storm_until=now + a.storm_s if a.storm_s else 0.0, seed=a.seed,
+        outage_until=now + a.outage_s if a.outage_s else 0.0,
+        outage_mode=a.outage_mode,
+        storm_until=now + a.storm_s if a.storm_s else 0.0,
+        seed=a.seed,
     )
     cfg = SimConfig(
-        seed=a.seed, markets=a.markets, mve_markets=a.mve_markets, legacy_format=a.legacy_format,
+        seed=a.seed,
+        markets=a.markets,
+        mve_markets=a.mve_markets,
+        legacy_format=a.legacy_format,
         anchor=anchor_from_iso(a.anchor) if a.anchor else default_anchor(),
         start_time=anchor_from_iso(a.start_time) if a.start_time else None,
-        time_scale=a.time_scale, rate_limit_per_s=a.rate_limit, rate_burst=a.rate_burst,
-        historical_days=a.historical_days, faults=faults, replay_path=a.replay,
-        replay_speed=a.speed, host=a.host, port=a.port,
+        time_scale=a.time_scale,
+        rate_limit_per_s=a.rate_limit,
+        rate_burst=a.rate_burst,
+        historical_days=a.historical_days,
+        faults=faults,
+        replay_path=a.replay,
+        replay_speed=a.speed,
+        host=a.host,
+        port=a.port,
     )
     return replace(cfg)
 

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from kalshi_core.logs import get_logger
-from kalshi_sim import kernels as K
+from kalshi_sim import kernels as kn
 from kalshi_sim.clock import SimClock
 from kalshi_sim.config import SimConfig
 from kalshi_sim.faults import FaultMiddleware, FaultState
@@ -100,8 +100,14 @@ class SimState:
 # parameter parsing
 
 
-def _int(q: dict[str, str], name: str, default: int | None = None, *, lo: int | None = None,
-         hi: int | None = None) -> int | None:
+def _int(
+    q: dict[str, str],
+    name: str,
+    default: int | None = None,
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
+) -> int | None:
     raw = q.get(name)
     if raw is None or raw == "":
         return default
@@ -163,9 +169,7 @@ def _status_codes(q: dict[str, str]) -> set[int] | None:
     for part in raw.split(","):
         part = part.strip()
         if part not in QUERY_STATUS:
-            raise bad_request(
-                "status must be one of unopened, open, paused, closed, settled"
-            )
+            raise bad_request("status must be one of unopened, open, paused, closed, settled")
         codes.update(QUERY_STATUS[part])
     return codes
 
@@ -179,8 +183,9 @@ def _status_vec(u: Universe, idx: I64, t: float) -> I64:
     return st
 
 
-def select_markets(state: SimState, q: dict[str, str], t: float, *, historical: bool,
-                   limit: int) -> tuple[list[int], str]:
+def select_markets(
+    state: SimState, q: dict[str, str], t: float, *, historical: bool, limit: int
+) -> tuple[list[int], str]:
     """Apply Kalshi's /markets filters and cursor pagination; returns (rows, next cursor)."""
     u = state.u
     mve = q.get("mve_filter", "")
@@ -189,8 +194,9 @@ def select_markets(state: SimState, q: dict[str, str], t: float, *, historical: 
     cand: I64 | None = None
     if q.get("tickers"):
         names = [x.strip() for x in q["tickers"].split(",") if x.strip()]
-        cand = np.asarray(sorted({u.ticker_index[n] for n in names if n in u.ticker_index}),
-                          np.int64)
+        cand = np.asarray(
+            sorted({u.ticker_index[n] for n in names if n in u.ticker_index}), np.int64
+        )
     if q.get("event_ticker"):
         ev = q["event_ticker"]
         if "," in ev:
@@ -205,8 +211,14 @@ def select_markets(state: SimState, q: dict[str, str], t: float, *, historical: 
     statuses = None if historical else _status_codes(q)
     bounds = {
         name: _int(q, name)
-        for name in ("min_close_ts", "max_close_ts", "min_created_ts", "max_created_ts",
-                     "min_settled_ts", "max_settled_ts")
+        for name in (
+            "min_close_ts",
+            "max_close_ts",
+            "min_created_ts",
+            "max_created_ts",
+            "min_settled_ts",
+            "max_settled_ts",
+        )
     }
     cutoff = state.cutoff(t)
     total = u.n_markets if cand is None else len(cand)
@@ -226,8 +238,7 @@ def select_markets(state: SimState, q: dict[str, str], t: float, *, historical: 
             mask &= ~u.m_is_mve[idx]
         if statuses is not None:
             mask &= np.isin(_status_vec(u, idx, t), list(statuses))
-        for name, arr in (("close", u.m_close), ("created", u.m_created),
-                          ("settled", u.m_settle)):
+        for name, arr in (("close", u.m_close), ("created", u.m_created), ("settled", u.m_settle)):
             lo_v, hi_v = bounds[f"min_{name}_ts"], bounds[f"max_{name}_ts"]
             if lo_v is not None:
                 mask &= arr[idx] > lo_v
@@ -251,7 +262,7 @@ def select_markets(state: SimState, q: dict[str, str], t: float, *, historical: 
 
 def render_markets(state: SimState, idx: Sequence[int], t: float) -> list[bytes]:
     arr = np.asarray(idx, np.int64)
-    rows = state.model.rows(arr, t) if len(arr) else np.zeros((0, K.N_COLS), np.int64)
+    rows = state.model.rows(arr, t) if len(arr) else np.zeros((0, kn.N_COLS), np.int64)
     return market_fragments(state.u, idx, rows, t, state.legacy)
 
 
@@ -269,9 +280,7 @@ def _market_index(state: SimState, ticker: str, t: float, *, historical: bool) -
         raise not_found(f"market {ticker} not found")
     is_hist = bool(state.u.m_settle[m] < state.cutoff(t))
     if is_hist != historical:
-        raise not_found(
-            f"market {ticker} is " + ("not " if not is_hist else "") + "historical"
-        )
+        raise not_found(f"market {ticker} is " + ("not " if not is_hist else "") + "historical")
     return m
 
 
@@ -280,8 +289,13 @@ async def get_markets(request: Request) -> Response:
     q = _q(request)
     t = state.clock.now()
     idx, cursor = select_markets(state, q, t, historical=False, limit=_limit(q))
-    body = (b'{"markets":' + join_array(render_markets(state, idx, t))
-            + b',"cursor":' + orjson.dumps(cursor) + b"}")
+    body = (
+        b'{"markets":'
+        + join_array(render_markets(state, idx, t))
+        + b',"cursor":'
+        + orjson.dumps(cursor)
+        + b"}"
+    )
     return _json(body)
 
 
@@ -290,8 +304,13 @@ async def get_historical_markets(request: Request) -> Response:
     q = _q(request)
     t = state.clock.now()
     idx, cursor = select_markets(state, q, t, historical=True, limit=_limit(q))
-    body = (b'{"markets":' + join_array(render_markets(state, idx, t))
-            + b',"cursor":' + orjson.dumps(cursor) + b"}")
+    body = (
+        b'{"markets":'
+        + join_array(render_markets(state, idx, t))
+        + b',"cursor":'
+        + orjson.dumps(cursor)
+        + b"}"
+    )
     return _json(body)
 
 
@@ -350,13 +369,17 @@ async def get_events(request: Request) -> Response:
             continue
         markets = None
         if nested:
-            ms = [m for m in range(int(u.e_first[e]), int(u.e_last[e]))
-                  if u.m_settle[m] >= cutoff]
+            ms = [m for m in range(int(u.e_first[e]), int(u.e_last[e])) if u.m_settle[m] >= cutoff]
             markets = render_markets(state, ms, t)
         out.append(event_fragment(u, e, markets))
     cursor = encode_cursor("e", pos) if pos < len(cand) else ""
-    return _json(b'{"events":' + join_array(out) + b',"cursor":' + orjson.dumps(cursor)
-                 + b',"milestones":[]}')
+    return _json(
+        b'{"events":'
+        + join_array(out)
+        + b',"cursor":'
+        + orjson.dumps(cursor)
+        + b',"milestones":[]}'
+    )
 
 
 async def get_event(request: Request) -> Response:
@@ -371,8 +394,13 @@ async def get_event(request: Request) -> Response:
     ms = [m for m in range(int(u.e_first[e]), int(u.e_last[e])) if u.m_settle[m] >= cutoff]
     markets = render_markets(state, ms, t)
     nested = _bool(q, "with_nested_markets")
-    body = (b'{"event":' + event_fragment(u, e, markets if nested else None)
-            + b',"markets":' + join_array(markets) + b"}")
+    body = (
+        b'{"event":'
+        + event_fragment(u, e, markets if nested else None)
+        + b',"markets":'
+        + join_array(markets)
+        + b"}"
+    )
     return _json(body)
 
 
@@ -451,8 +479,8 @@ async def get_orderbooks(request: Request) -> Response:
 
 
 def _trade_id(seed: int, m: int, leaf: int, slot: int) -> str:
-    h1 = int(K.hkey(seed, 77, m, leaf * 8 + slot))
-    h2 = int(K.mix(np.uint64(h1)))
+    h1 = int(kn.hkey(seed, 77, m, leaf * 8 + slot))
+    h2 = int(kn.mix(np.uint64(h1)))
     return str(uuid.UUID(int=(h1 << 64) | h2, version=4))
 
 
@@ -477,17 +505,20 @@ def _trade_obj(state: SimState, ticker: str, m: int, tr: Trades, i: int) -> dict
     if state.legacy:
         obj.update({"count": count, "yes_price": price // 100, "no_price": (10000 - price) // 100})
     else:
-        obj.update({
-            "count_fp": f"{count}.00",
-            "taker_outcome_side": side,
-            "taker_book_side": "bid" if yes else "ask",
-            "is_block_trade": False,
-        })
+        obj.update(
+            {
+                "count_fp": f"{count}.00",
+                "taker_outcome_side": side,
+                "taker_book_side": "bid" if yes else "ask",
+                "is_block_trade": False,
+            }
+        )
     return obj
 
 
-def _collect_trades(state: SimState, q: dict[str, str], t: float, *,
-                    historical: bool) -> tuple[list[dict[str, Any]], str]:
+def _collect_trades(
+    state: SimState, q: dict[str, str], t: float, *, historical: bool
+) -> tuple[list[dict[str, Any]], str]:
     """Trades newest first, cursor = (time, market, leaf, slot) of the last trade returned."""
     u = state.u
     limit = _limit(q)
@@ -572,9 +603,12 @@ def _candle_params(q: dict[str, str]) -> tuple[int, int, int]:
     return start, end, period
 
 
-def candles(state: SimState, m: int, start: int, end: int, period: int, t: float,
-            *, style: str) -> list[dict[str, Any]]:
-    """Candles of market m ending in [start, end] while it traded; style current|legacy|historical."""
+def candles(
+    state: SimState, m: int, start: int, end: int, period: int, t: float, *, style: str
+) -> list[dict[str, Any]]:
+    """Candles of market m ending in [start, end] while it traded.
+
+    style: "current", "legacy" or "historical" (the key names of each format)."""
     u = state.u
     p = period * 60
     o, c = int(u.m_open[m]), int(u.m_close[m])
@@ -602,9 +636,11 @@ def candles(state: SimState, m: int, start: int, end: int, period: int, t: float
         if vol:
             prices = tr.prices
             tp: dict[str, int | None] = {
-                "open": int(prices[0]), "high": int(prices.max()), "low": int(prices.min()),
+                "open": int(prices[0]),
+                "high": int(prices.max()),
+                "low": int(prices.min()),
                 "close": int(prices[-1]),
-                "mean": int(round(float((prices * tr.counts).sum()) / vol)),
+                "mean": round(float((prices * tr.counts).sum()) / vol),
             }
         else:
             tp = dict.fromkeys(("open", "high", "low", "close", "mean"))
@@ -614,9 +650,16 @@ def candles(state: SimState, m: int, start: int, end: int, period: int, t: float
     return out
 
 
-def _candle_obj(end_ts: int, bid: tuple[int, ...], ask: tuple[int, ...],
-                tp: dict[str, int | None], prev: int | None, vol: int, oi: int,
-                style: str) -> dict[str, Any]:
+def _candle_obj(
+    end_ts: int,
+    bid: tuple[int, ...],
+    ask: tuple[int, ...],
+    tp: dict[str, int | None],
+    prev: int | None,
+    vol: int,
+    oi: int,
+    style: str,
+) -> dict[str, Any]:
     names = ("open", "low", "high", "close")
     d = DOLLARS
 
@@ -628,8 +671,10 @@ def _candle_obj(end_ts: int, bid: tuple[int, ...], ask: tuple[int, ...],
             "end_period_ts": end_ts,
             "yes_bid": {k: d[v] for k, v in zip(names, bid, strict=True)},
             "yes_ask": {k: d[v] for k, v in zip(names, ask, strict=True)},
-            "price": {**{k: opt(tp[k]) for k in ("open", "low", "high", "close", "mean")},
-                      "previous": opt(prev)},
+            "price": {
+                **{k: opt(tp[k]) for k in ("open", "low", "high", "close", "mean")},
+                "previous": opt(prev),
+            },
             "volume": f"{vol}.00",
             "open_interest": f"{oi}.00",
         }
@@ -645,10 +690,14 @@ def _candle_obj(end_ts: int, bid: tuple[int, ...], ask: tuple[int, ...],
             legacy_price[f"{k}_dollars"] = v
         return {
             "end_period_ts": end_ts,
-            "yes_bid": {**{k: v // 100 for k, v in zip(names, bid, strict=True)},
-                        **{f"{k}_dollars": d[v] for k, v in zip(names, bid, strict=True)}},
-            "yes_ask": {**{k: v // 100 for k, v in zip(names, ask, strict=True)},
-                        **{f"{k}_dollars": d[v] for k, v in zip(names, ask, strict=True)}},
+            "yes_bid": {
+                **{k: v // 100 for k, v in zip(names, bid, strict=True)},
+                **{f"{k}_dollars": d[v] for k, v in zip(names, bid, strict=True)},
+            },
+            "yes_ask": {
+                **{k: v // 100 for k, v in zip(names, ask, strict=True)},
+                **{f"{k}_dollars": d[v] for k, v in zip(names, ask, strict=True)},
+            },
             "price": legacy_price,
             "volume": vol,
             "open_interest": oi,
@@ -689,8 +738,12 @@ async def get_batch_candles(request: Request) -> Response:
     out = []
     for tk in tickers:
         m = _market_index(state, tk, t, historical=False)
-        out.append({"market_ticker": tk,
-                    "candlesticks": candles(state, m, start, end, period, t, style=style)})
+        out.append(
+            {
+                "market_ticker": tk,
+                "candlesticks": candles(state, m, start, end, period, t, style=style),
+            }
+        )
     return _json(orjson.dumps({"markets": out}))
 
 
@@ -707,13 +760,15 @@ async def get_historical_candles(request: Request) -> Response:
 async def get_cutoff(request: Request) -> Response:
     state: SimState = request.app.state.sim
     c = rfc3339(state.cutoff(state.clock.now()))
-    return _json(orjson.dumps({"market_settled_ts": c, "trades_created_ts": c,
-                               "orders_updated_ts": c}))
+    return _json(
+        orjson.dumps({"market_settled_ts": c, "trades_created_ts": c, "orders_updated_ts": c})
+    )
 
 
 async def get_exchange_status(request: Request) -> Response:
-    return _json(b'{"exchange_active":true,"trading_active":true,'
-                 b'"exchange_estimated_resume_time":null}')
+    return _json(
+        b'{"exchange_active":true,"trading_active":true,"exchange_estimated_resume_time":null}'
+    )
 
 
 # -- admin -------------------------------------------------------------------------------------
@@ -736,16 +791,20 @@ async def admin_faults(request: Request) -> Response:
 async def admin_stats(request: Request) -> Response:
     state: SimState = request.app.state.sim
     now = state.clock.now()
-    return _json(orjson.dumps({
-        "counters": dict(state.faults.counters),
-        "sim_time": rfc3339(int(now)),
-        "sim_ts": now,
-        "time_scale": state.clock.time_scale,
-        "markets": state.u.n_markets,
-        "events": len(state.u.e_ticker),
-        "series": len(state.u.s_ticker),
-        "legacy_format": state.legacy,
-    }))
+    return _json(
+        orjson.dumps(
+            {
+                "counters": dict(state.faults.counters),
+                "sim_time": rfc3339(int(now)),
+                "sim_ts": now,
+                "time_scale": state.clock.time_scale,
+                "markets": state.u.n_markets,
+                "events": len(state.u.e_ticker),
+                "series": len(state.u.s_ticker),
+                "legacy_format": state.legacy,
+            }
+        )
+    )
 
 
 async def admin_clock(request: Request) -> Response:
@@ -754,21 +813,32 @@ async def admin_clock(request: Request) -> Response:
         body = orjson.loads(await request.body() or b"{}")
         ts = body.get("sim_ts")
         scale = body.get("time_scale")
-        state.clock.set(None if ts is None else float(ts),
-                        None if scale is None else float(scale))
+        state.clock.set(None if ts is None else float(ts), None if scale is None else float(scale))
     return _json(orjson.dumps({"sim_ts": state.clock.now(), "time_scale": state.clock.time_scale}))
 
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details,
-                      "service": "exchange"}}
+    body = {
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "details": exc.details,
+            "service": "exchange",
+        }
+    }
     return _json(orjson.dumps(body), exc.status)
 
 
 async def unknown_route(request: Request, exc: Exception) -> Response:
-    body = {"error": {"code": "not_found", "message": "not found", "details": request.url.path,
-                      "service": "exchange"}}
+    body = {
+        "error": {
+            "code": "not_found",
+            "message": "not found",
+            "details": request.url.path,
+            "service": "exchange",
+        }
+    }
     return _json(orjson.dumps(body), 404)
 
 
@@ -845,8 +915,12 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
     app.add_middleware(FaultMiddleware, state=faults)
     log.info(
         "simulator ready",
-        extra={"markets": state.u.n_markets, "events": len(state.u.e_ticker),
-               "startup_s": round(time.perf_counter() - t0, 3), "legacy": cfg.legacy_format},
+        extra={
+            "markets": state.u.n_markets,
+            "events": len(state.u.e_ticker),
+            "startup_s": round(time.perf_counter() - t0, 3),
+            "legacy": cfg.legacy_format,
+        },
     )
     return app
 

@@ -1,4 +1,4 @@
-"""Configuration of one simulator instance (universe size, clock, format, limits, faults, replay)."""
+"""Configuration of one simulator instance: universe size, clock, format, limits, faults."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def default_anchor() -> datetime:
 
 @dataclass(frozen=True)
 class FaultConfig:
-    """Fault knobs; all off by default. The same fields are settable at run time via /_sim/faults."""
+    """Fault knobs, all off by default; settable at run time too (POST /_sim/faults)."""
 
     error_rate: float = 0.0
     """Probability that a request is answered with a 5xx (500/502/503 rotated)."""
@@ -44,7 +44,7 @@ class FaultConfig:
 
 @dataclass(frozen=True)
 class SimConfig:
-    """Everything that defines a simulator instance. Same config + same simulated time => same bytes."""
+    """Everything that defines a simulator; same config + same simulated time => same bytes."""
 
     seed: int = 1
     markets: int = 5000

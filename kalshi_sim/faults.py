@@ -138,8 +138,12 @@ class FaultMiddleware:
             if cfg.outage_mode == "reset":
                 # Ending the response without ever starting it makes uvicorn drop the connection.
                 raise ConnectionAbortedError("simulated outage")
-            await _send(send, 503, b'{"error": {"code": "service_unavailable", '
-                        b'"message": "service unavailable", "service": "exchange"}}')
+            await _send(
+                send,
+                503,
+                b'{"error": {"code": "service_unavailable", '
+                b'"message": "service unavailable", "service": "exchange"}}',
+            )
             return
         if now < cfg.storm_until:
             st.count("rate_limited_429")
@@ -161,8 +165,12 @@ class FaultMiddleware:
         if st.roll(cfg.error_rate):
             st.count("fault_5xx")
             code = st.rng.choice((500, 502, 503))
-            await _send(send, code, b'{"error": {"code": "internal_server_error", '
-                        b'"message": "internal server error", "service": "exchange"}}')
+            await _send(
+                send,
+                code,
+                b'{"error": {"code": "internal_server_error", '
+                b'"message": "internal server error", "service": "exchange"}}',
+            )
             return
         mutate = None
         if st.roll(cfg.truncate_rate):

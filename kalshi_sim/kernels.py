@@ -7,6 +7,9 @@ Time grid: an event's step k covers [grid0 + 60k, grid0 + 60(k+1)), grid0 = open
 Prices are integers in units of $0.0001; counts are whole contracts.
 """
 
+# Kernel arguments are numpy arrays typed by numba at compile time; annotating each one would
+# restate the call sites without checking anything.
+# mypy: disable-error-code="no-untyped-def"
 from __future__ import annotations
 
 import math
@@ -117,7 +120,7 @@ def brownian(seed: int, e: int, depth: int, kmax: int, k: int) -> float:
 
 @_jit
 def step_of(t: float, grid0: float, kmax: int) -> int:
-    k = int(math.floor((t - grid0) / STEP))
+    k = math.floor((t - grid0) / STEP)
     if k < 0:
         return 0
     if k > kmax:
@@ -126,9 +129,17 @@ def step_of(t: float, grid0: float, kmax: int) -> int:
 
 
 @_jit
-def p_regular(seed: int, m: int, t: float, m_event: np.ndarray, m_lo: np.ndarray,
-              m_hi: np.ndarray, e_grid0: np.ndarray, e_kmax: np.ndarray,
-              e_depth: np.ndarray) -> float:
+def p_regular(
+    seed: int,
+    m: int,
+    t: float,
+    m_event: np.ndarray,
+    m_lo: np.ndarray,
+    m_hi: np.ndarray,
+    e_grid0: np.ndarray,
+    e_kmax: np.ndarray,
+    e_depth: np.ndarray,
+) -> float:
     e = m_event[m]
     kmax = e_kmax[e]
     k = step_of(t, e_grid0[e], kmax)
@@ -143,9 +154,21 @@ def p_regular(seed: int, m: int, t: float, m_event: np.ndarray, m_lo: np.ndarray
 
 
 @_jit
-def p_at(seed: int, m: int, t: float, m_event: np.ndarray, m_lo: np.ndarray, m_hi: np.ndarray,
-         m_mve: np.ndarray, leg_start: np.ndarray, leg_market: np.ndarray, leg_yes: np.ndarray,
-         e_grid0: np.ndarray, e_kmax: np.ndarray, e_depth: np.ndarray) -> float:
+def p_at(
+    seed: int,
+    m: int,
+    t: float,
+    m_event: np.ndarray,
+    m_lo: np.ndarray,
+    m_hi: np.ndarray,
+    m_mve: np.ndarray,
+    leg_start: np.ndarray,
+    leg_market: np.ndarray,
+    leg_yes: np.ndarray,
+    e_grid0: np.ndarray,
+    e_kmax: np.ndarray,
+    e_depth: np.ndarray,
+) -> float:
     """Fair YES probability of market m at time t (combos: product over independent legs)."""
     if not m_mve[m]:
         return p_regular(seed, m, t, m_event, m_lo, m_hi, e_grid0, e_kmax, e_depth)
@@ -164,7 +187,7 @@ def tick_at(x: float, tapered: bool) -> int:
 
 
 @_jit
-def quote_from_p(seed: int, m: int, k: int, p: float, half_spread: int, tapered: bool):  # type: ignore[no-untyped-def]
+def quote_from_p(seed: int, m: int, k: int, p: float, half_spread: int, tapered: bool):
     """(bid, ask, bid_size, ask_size): bid/ask on the tick grid, 0 bid / 10000 ask = empty side."""
     x = p * 10000.0
     hq = hkey(seed, SALT_Q, m, k)
@@ -175,8 +198,8 @@ def quote_from_p(seed: int, m: int, k: int, p: float, half_spread: int, tapered:
     hi_x = x + h
     tb = tick_at(lo_x, tapered)
     ta = tick_at(hi_x, tapered)
-    bid = int(math.floor(lo_x / tb)) * tb
-    ask = int(math.ceil(hi_x / ta)) * ta
+    bid = math.floor(lo_x / tb) * tb
+    ask = math.ceil(hi_x / ta) * ta
     if bid < 0:
         bid = 0
     if ask > 10000:
@@ -200,10 +223,38 @@ def quote_from_p(seed: int, m: int, k: int, p: float, half_spread: int, tapered:
 
 
 @_jit
-def quote_at(seed: int, m: int, t: float, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,  # type: ignore[no-untyped-def]
-             leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick):
-    p = p_at(seed, m, t, m_event, m_lo, m_hi, m_mve, leg_start, leg_market, leg_yes,
-             e_grid0, e_kmax, e_depth)
+def quote_at(
+    seed: int,
+    m: int,
+    t: float,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+):
+    p = p_at(
+        seed,
+        m,
+        t,
+        m_event,
+        m_lo,
+        m_hi,
+        m_mve,
+        leg_start,
+        leg_market,
+        leg_yes,
+        e_grid0,
+        e_kmax,
+        e_depth,
+    )
     e = m_event[m]
     k = step_of(t, e_grid0[e], e_kmax[e])
     return quote_from_p(seed, m, k, p, m_hs[m], m_tick[m] == 1)
@@ -223,7 +274,7 @@ def split(seed: int, m: int, mid: int, n: int) -> int:
                 left += 1
         return left
     z = gauss(mix(h ^ _C3))
-    left = int(math.floor(n * q + math.sqrt(n * q * (1.0 - q)) * z + 0.5))
+    left = math.floor(n * q + math.sqrt(n * q * (1.0 - q)) * z + 0.5)
     if left < 0:
         return 0
     if left > n:
@@ -237,7 +288,7 @@ def root_total(m: int, depth: int, m_rate: np.ndarray) -> int:
 
 
 @_jit
-def volume_walk(seed: int, m: int, depth: int, total: int, j: int):  # type: ignore[no-untyped-def]
+def volume_walk(seed: int, m: int, depth: int, total: int, j: int):
     """(contracts in leaves < j, contracts in leaf j, last positive leaf < j or -1, its count)."""
     lo = 0
     hi = 1 << depth
@@ -279,8 +330,15 @@ def volume_walk(seed: int, m: int, depth: int, total: int, j: int):  # type: ign
 
 
 @_jit
-def leaf_trades(seed: int, m: int, j: int, vol: int, grid0: float, sizes: np.ndarray,  # type: ignore[no-untyped-def]
-                times: np.ndarray) -> int:
+def leaf_trades(
+    seed: int,
+    m: int,
+    j: int,
+    vol: int,
+    grid0: float,
+    sizes: np.ndarray,
+    times: np.ndarray,
+) -> int:
     """Split leaf j's volume into up to 4 trades (times strictly increasing inside the leaf)."""
     if vol <= 0:
         return 0
@@ -297,10 +355,7 @@ def leaf_trades(seed: int, m: int, j: int, vol: int, grid0: float, sizes: np.nda
     out = 0
     start = grid0 + j * STEP
     for i in range(n):
-        if i == n - 1:
-            s = vol - used
-        else:
-            s = int(vol * times[i] / wsum)
+        s = vol - used if i == n - 1 else int(vol * times[i] / wsum)
         used += s
         if s > 0:
             off = (i + unif(mix(h + np.uint64(7 * i + 3)))) / n * STEP
@@ -316,11 +371,43 @@ def trade_side_yes(seed: int, m: int, j: int, i: int) -> bool:
 
 
 @_jit
-def trade_price(seed: int, m: int, j: int, i: int, t: float, m_event, m_lo, m_hi, m_mve,  # type: ignore[no-untyped-def]
-                leg_start, leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick):
+def trade_price(
+    seed: int,
+    m: int,
+    j: int,
+    i: int,
+    t: float,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+):
     """(yes price, taker bought yes?) of trade i of leaf j at time t: takers cross the spread."""
-    bid, ask, _bs, _as = quote_at(seed, m, t, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,
-                                  leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick)
+    bid, ask, _bs, _as = quote_at(
+        seed,
+        m,
+        t,
+        m_event,
+        m_lo,
+        m_hi,
+        m_mve,
+        leg_start,
+        leg_market,
+        leg_yes,
+        e_grid0,
+        e_kmax,
+        e_depth,
+        m_hs,
+        m_tick,
+    )
     yes = trade_side_yes(seed, m, j, i)
     if bid == 0:
         yes = True
@@ -330,9 +417,26 @@ def trade_price(seed: int, m: int, j: int, i: int, t: float, m_event, m_lo, m_hi
 
 
 @_jit
-def volume_and_last(seed: int, m: int, t: float, m_event, m_lo, m_hi, m_mve, leg_start,  # type: ignore[no-untyped-def]
-                    leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick, m_rate,
-                    m_open, m_close):
+def volume_and_last(
+    seed: int,
+    m: int,
+    t: float,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+    m_rate,
+    m_open,
+    m_close,
+):
     """(volume traded up to t, last trade yes price or -1) for market m."""
     if t < m_open[m]:
         return 0, -1
@@ -342,7 +446,7 @@ def volume_and_last(seed: int, m: int, t: float, m_event, m_lo, m_hi, m_mve, leg
     if t_eff < g0:
         return 0, -1
     depth = e_depth[e]
-    j = int(math.floor((t_eff - g0) / STEP))
+    j = math.floor((t_eff - g0) / STEP)
     total = root_total(m, depth, m_rate)
     cum, leaf, pj, pcnt = volume_walk(seed, m, depth, total, j)
     sizes = np.empty(4, np.int64)
@@ -354,21 +458,53 @@ def volume_and_last(seed: int, m: int, t: float, m_event, m_lo, m_hi, m_mve, leg
             cum += sizes[i]
             last_i = i
     if last_i >= 0:
-        price, _y = trade_price(seed, m, j, last_i, times[last_i], m_event, m_lo, m_hi, m_mve,
-                                leg_start, leg_market, leg_yes, e_grid0, e_kmax, e_depth,
-                                m_hs, m_tick)
+        price, _y = trade_price(
+            seed,
+            m,
+            j,
+            last_i,
+            times[last_i],
+            m_event,
+            m_lo,
+            m_hi,
+            m_mve,
+            leg_start,
+            leg_market,
+            leg_yes,
+            e_grid0,
+            e_kmax,
+            e_depth,
+            m_hs,
+            m_tick,
+        )
         return cum, price
     if pj < 0:
         return cum, -1
     n = leaf_trades(seed, m, pj, pcnt, g0, sizes, times)
-    price, _y = trade_price(seed, m, pj, n - 1, times[n - 1], m_event, m_lo, m_hi, m_mve,
-                            leg_start, leg_market, leg_yes, e_grid0, e_kmax, e_depth,
-                            m_hs, m_tick)
+    price, _y = trade_price(
+        seed,
+        m,
+        pj,
+        n - 1,
+        times[n - 1],
+        m_event,
+        m_lo,
+        m_hi,
+        m_mve,
+        leg_start,
+        leg_market,
+        leg_yes,
+        e_grid0,
+        e_kmax,
+        e_depth,
+        m_hs,
+        m_tick,
+    )
     return cum, price
 
 
 @_jit
-def status_at(m: int, t: float, m_open, m_close, m_det, m_settle) -> int:  # type: ignore[no-untyped-def]
+def status_at(m: int, t: float, m_open, m_close, m_det, m_settle) -> int:
     if t < m_open[m]:
         return ST_INITIALIZED
     if t < m_close[m]:
@@ -398,9 +534,29 @@ N_COLS = 13
 
 
 @_jit
-def market_rows(idx, t, seed, m_event, m_lo, m_hi, m_mve, leg_start, leg_market, leg_yes,  # type: ignore[no-untyped-def]
-                e_grid0, e_kmax, e_depth, m_hs, m_tick, m_rate, m_open, m_close, m_det,
-                m_settle, m_oi):
+def market_rows(
+    idx,
+    t,
+    seed,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+    m_rate,
+    m_open,
+    m_close,
+    m_det,
+    m_settle,
+    m_oi,
+):
     """Dynamic fields of markets `idx` at time t (one row per market, columns C_*)."""
     out = np.zeros((idx.shape[0], N_COLS), np.int64)
     for r in range(idx.shape[0]):
@@ -411,45 +567,137 @@ def market_rows(idx, t, seed, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,
         out[r, C_LAST] = 0
         if st == ST_INITIALIZED:
             continue
-        vol, last = volume_and_last(seed, m, t, m_event, m_lo, m_hi, m_mve, leg_start,
-                                    leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs,
-                                    m_tick, m_rate, m_open, m_close)
-        vol24, _l = volume_and_last(seed, m, t - 86400.0, m_event, m_lo, m_hi, m_mve,
-                                    leg_start, leg_market, leg_yes, e_grid0, e_kmax, e_depth,
-                                    m_hs, m_tick, m_rate, m_open, m_close)
+        vol, last = volume_and_last(
+            seed,
+            m,
+            t,
+            m_event,
+            m_lo,
+            m_hi,
+            m_mve,
+            leg_start,
+            leg_market,
+            leg_yes,
+            e_grid0,
+            e_kmax,
+            e_depth,
+            m_hs,
+            m_tick,
+            m_rate,
+            m_open,
+            m_close,
+        )
+        tp = t - 86400.0
+        vol24, plast = volume_and_last(
+            seed,
+            m,
+            tp,
+            m_event,
+            m_lo,
+            m_hi,
+            m_mve,
+            leg_start,
+            leg_market,
+            leg_yes,
+            e_grid0,
+            e_kmax,
+            e_depth,
+            m_hs,
+            m_tick,
+            m_rate,
+            m_open,
+            m_close,
+        )
         out[r, C_VOL] = vol
         out[r, C_VOL24] = vol - vol24
         out[r, C_OI] = int(vol * m_oi[m])
         out[r, C_LAST] = last if last >= 0 else 0
         if st == ST_ACTIVE:
-            b, a, bs, az = quote_at(seed, m, t, m_event, m_lo, m_hi, m_mve, leg_start,
-                                    leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick)
+            b, a, bs, az = quote_at(
+                seed,
+                m,
+                t,
+                m_event,
+                m_lo,
+                m_hi,
+                m_mve,
+                leg_start,
+                leg_market,
+                leg_yes,
+                e_grid0,
+                e_kmax,
+                e_depth,
+                m_hs,
+                m_tick,
+            )
             out[r, C_BID] = b
             out[r, C_ASK] = a
             out[r, C_BSZ] = bs
             out[r, C_ASZ] = az
-        tp = t - 86400.0
         if m_open[m] <= tp < m_close[m]:
-            b, a, _bs, _az = quote_at(seed, m, tp, m_event, m_lo, m_hi, m_mve, leg_start,
-                                      leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs,
-                                      m_tick)
+            b, a, _bs, _az = quote_at(
+                seed,
+                m,
+                tp,
+                m_event,
+                m_lo,
+                m_hi,
+                m_mve,
+                leg_start,
+                leg_market,
+                leg_yes,
+                e_grid0,
+                e_kmax,
+                e_depth,
+                m_hs,
+                m_tick,
+            )
             out[r, C_PBID] = b
             out[r, C_PASK] = a
-        _v, plast = volume_and_last(seed, m, tp, m_event, m_lo, m_hi, m_mve, leg_start,
-                                    leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs,
-                                    m_tick, m_rate, m_open, m_close)
         out[r, C_PLAST] = plast if plast >= 0 else 0
         if st >= ST_DETERMINED:
-            pf = p_at(seed, m, float(m_close[m]), m_event, m_lo, m_hi, m_mve, leg_start,
-                      leg_market, leg_yes, e_grid0, e_kmax, e_depth)
+            pf = p_at(
+                seed,
+                m,
+                float(m_close[m]),
+                m_event,
+                m_lo,
+                m_hi,
+                m_mve,
+                leg_start,
+                leg_market,
+                leg_yes,
+                e_grid0,
+                e_kmax,
+                e_depth,
+            )
             out[r, C_RESULT] = 1 if pf >= 0.5 else 2
     return out
 
 
 @_jit
-def trades_between(seed, m, t0, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,  # type: ignore[no-untyped-def]
-                   leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick, m_rate, m_open, m_close,
-                   cap):
+def trades_between(
+    seed,
+    m,
+    t0,
+    t1,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+    m_rate,
+    m_open,
+    m_close,
+    cap,
+):
     """Trades of market m with t0 <= time <= t1 (ascending), at most `cap`.
 
     Returns (times, counts, yes prices, taker-yes flags, leaf ids, index-in-leaf)."""
@@ -466,8 +714,8 @@ def trades_between(seed, m, t0, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_m
     g0 = e_grid0[e]
     if hi_t < lo_t or hi_t < g0:
         return times[:0], counts[:0], prices[:0], yes[:0], leafs[:0], slot[:0]
-    j0 = max(0, int(math.floor((lo_t - g0) / STEP)))
-    j1 = int(math.floor((hi_t - g0) / STEP))
+    j0 = max(0, math.floor((lo_t - g0) / STEP))
+    j1 = math.floor((hi_t - g0) / STEP)
     depth = e_depth[e]
     total = root_total(m, depth, m_rate)
     # Depth-first over the volume tree, skipping empty or out-of-range subtrees.
@@ -493,9 +741,25 @@ def trades_between(seed, m, t0, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_m
             for i in range(k):
                 if tt[i] < lo_t or tt[i] > hi_t or n_out >= cap:
                     continue
-                pr, y = trade_price(seed, m, lo, i, tt[i], m_event, m_lo, m_hi, m_mve,
-                                    leg_start, leg_market, leg_yes, e_grid0, e_kmax, e_depth,
-                                    m_hs, m_tick)
+                pr, y = trade_price(
+                    seed,
+                    m,
+                    lo,
+                    i,
+                    tt[i],
+                    m_event,
+                    m_lo,
+                    m_hi,
+                    m_mve,
+                    leg_start,
+                    leg_market,
+                    leg_yes,
+                    e_grid0,
+                    e_kmax,
+                    e_depth,
+                    m_hs,
+                    m_tick,
+                )
                 times[n_out] = tt[i]
                 counts[n_out] = sizes[i]
                 prices[n_out] = pr
@@ -515,39 +779,99 @@ def trades_between(seed, m, t0, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_m
         st_hi[sp] = mid
         st_n[sp] = left
         sp += 1
-    return (times[:n_out], counts[:n_out], prices[:n_out], yes[:n_out], leafs[:n_out],
-            slot[:n_out])
+    return (times[:n_out], counts[:n_out], prices[:n_out], yes[:n_out], leafs[:n_out], slot[:n_out])
 
 
 @_jit
-def quote_path(seed, m, t0, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_market, leg_yes,  # type: ignore[no-untyped-def]
-               e_grid0, e_kmax, e_depth, m_hs, m_tick):
+def quote_path(
+    seed,
+    m,
+    t0,
+    t1,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+):
     """(open bid, high bid, low bid, close bid, open ask, high ask, low ask, close ask) over
     [t0, t1]: the quote at t0, every grid step inside, and the quote at t1."""
     e = m_event[m]
     g0 = e_grid0[e]
-    b, a, _x, _y = quote_at(seed, m, t0, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,
-                            leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick)
+    b, a, _x, _y = quote_at(
+        seed,
+        m,
+        t0,
+        m_event,
+        m_lo,
+        m_hi,
+        m_mve,
+        leg_start,
+        leg_market,
+        leg_yes,
+        e_grid0,
+        e_kmax,
+        e_depth,
+        m_hs,
+        m_tick,
+    )
     ob = b
     hb = b
     lb = b
     oa = a
     ha = a
     la = a
-    k0 = int(math.floor((t0 - g0) / STEP)) + 1
-    k1 = int(math.floor((t1 - g0) / STEP))
+    k0 = math.floor((t0 - g0) / STEP) + 1
+    k1 = math.floor((t1 - g0) / STEP)
     if k0 < 0:
         k0 = 0
     for k in range(k0, k1 + 1):
         tk = g0 + k * STEP
-        b, a, _x, _y = quote_at(seed, m, tk, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,
-                                leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick)
+        b, a, _x, _y = quote_at(
+            seed,
+            m,
+            tk,
+            m_event,
+            m_lo,
+            m_hi,
+            m_mve,
+            leg_start,
+            leg_market,
+            leg_yes,
+            e_grid0,
+            e_kmax,
+            e_depth,
+            m_hs,
+            m_tick,
+        )
         hb = max(hb, b)
         lb = min(lb, b)
         ha = max(ha, a)
         la = min(la, a)
-    b, a, _x, _y = quote_at(seed, m, t1, m_event, m_lo, m_hi, m_mve, leg_start, leg_market,
-                            leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick)
+    b, a, _x, _y = quote_at(
+        seed,
+        m,
+        t1,
+        m_event,
+        m_lo,
+        m_hi,
+        m_mve,
+        leg_start,
+        leg_market,
+        leg_yes,
+        e_grid0,
+        e_kmax,
+        e_depth,
+        m_hs,
+        m_tick,
+    )
     hb = max(hb, b)
     lb = min(lb, b)
     ha = max(ha, a)

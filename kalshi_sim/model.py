@@ -7,14 +7,17 @@ kernels expect. Every method is a pure function of (seed, market, time).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_sim import kernels as K
+from kalshi_sim import kernels
 from kalshi_sim.universe import STEP_S, Universe
 
 I64 = npt.NDArray[np.int64]
+# numba dispatchers take the arrays positionally; their stubs do not describe that.
+kn: Any = kernels
 F64 = npt.NDArray[np.float64]
 
 
@@ -55,38 +58,73 @@ class SyntheticModel:
 
     def _core(self) -> tuple[object, ...]:
         u = self.u
-        return (u.m_event, u.m_lo, u.m_hi, u.m_is_mve, self.leg_start, self.leg_market,
-                self.leg_yes, self.e_grid0, self.e_kmax, self.e_depth)
+        return (
+            u.m_event,
+            u.m_lo,
+            u.m_hi,
+            u.m_is_mve,
+            self.leg_start,
+            self.leg_market,
+            self.leg_yes,
+            self.e_grid0,
+            self.e_kmax,
+            self.e_depth,
+        )
 
     def rows(self, idx: I64, t: float) -> I64:
         """Dynamic state of markets `idx` at time t; columns are kernels.C_*."""
         u = self.u
-        out: I64 = K.market_rows(
-            np.ascontiguousarray(idx, np.int64), float(t), self.seed, *self._core(),
-            u.m_half_spread, u.m_tick, u.m_rate, self.m_open, self.m_close, self.m_det,
-            self.m_settle, u.m_oi_frac,
+        out: I64 = kn.market_rows(
+            np.ascontiguousarray(idx, np.int64),
+            float(t),
+            self.seed,
+            *self._core(),
+            u.m_half_spread,
+            u.m_tick,
+            u.m_rate,
+            self.m_open,
+            self.m_close,
+            self.m_det,
+            self.m_settle,
+            u.m_oi_frac,
         )
         return out
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
         """(bid, ask, bid size, ask size) of an active market at time t."""
         u = self.u
-        b, a, bs, az = K.quote_at(self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick)
+        b, a, bs, az = kn.quote_at(self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick)
         return int(b), int(a), int(bs), int(az)
 
     def trades(self, m: int, t0: float, t1: float, cap: int = 200_000) -> Trades:
         u = self.u
-        times, counts, prices, yes, leaf, slot = K.trades_between(
-            self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread, u.m_tick,
-            u.m_rate, self.m_open, self.m_close, cap,
+        times, counts, prices, yes, leaf, slot = kn.trades_between(
+            self.seed,
+            m,
+            float(t0),
+            float(t1),
+            *self._core(),
+            u.m_half_spread,
+            u.m_tick,
+            u.m_rate,
+            self.m_open,
+            self.m_close,
+            cap,
         )
         return Trades(m, times, counts, prices, yes, leaf, slot)
 
     def volume_last(self, m: int, t: float) -> tuple[int, int]:
         u = self.u
-        v, last = K.volume_and_last(
-            self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick, u.m_rate,
-            self.m_open, self.m_close,
+        v, last = kn.volume_and_last(
+            self.seed,
+            m,
+            float(t),
+            *self._core(),
+            u.m_half_spread,
+            u.m_tick,
+            u.m_rate,
+            self.m_open,
+            self.m_close,
         )
         return int(v), int(last)
 
@@ -97,21 +135,23 @@ class SyntheticModel:
 
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
         u = self.u
-        res = K.quote_path(self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread,
-                           u.m_tick)
+        res = kn.quote_path(
+            self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread, u.m_tick
+        )
         return tuple(int(x) for x in res)
 
     def final_yes(self, m: int) -> bool:
-        p = K.p_at(self.seed, m, float(self.u.m_close[m]), *self._core())
+        p = kn.p_at(self.seed, m, float(self.u.m_close[m]), *self._core())
         return bool(p >= 0.5)
 
-    def book_levels(self, m: int, t: float, depth: int) -> tuple[list[tuple[int, int]],
-                                                                 list[tuple[int, int]]]:
+    def book_levels(
+        self, m: int, t: float, depth: int
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """Resting bids (price, size) best first: YES side and NO side; consistent with quote()."""
         bid, ask, bsz, asz = self.quote(m, t)
         tapered = bool(self.u.m_tick[m] == 1)
         e = int(self.u.m_event[m])
-        k = int(K.step_of(float(t), float(self.e_grid0[e]), int(self.e_kmax[e])))
+        k = int(kn.step_of(float(t), float(self.e_grid0[e]), int(self.e_kmax[e])))
         levels = int(self.u.m_depth[m])
         if depth > 0:
             levels = min(levels, depth)
@@ -124,19 +164,20 @@ class SyntheticModel:
         return yes, no
 
 
-def _ladder(seed: int, m: int, k: int, best: int, best_size: int, levels: int, tapered: bool,
-            side: int) -> list[tuple[int, int]]:
+def _ladder(
+    seed: int, m: int, k: int, best: int, best_size: int, levels: int, tapered: bool, side: int
+) -> list[tuple[int, int]]:
     out = [(best, best_size)]
     price = best
     i = 1
     while len(out) < levels:
-        h = int(K.hkey(seed, K.SALT_B, m, (k * 4 + side) * 64 + i))
-        tk = int(K.tick_at(float(price - 1), tapered))
+        h = int(kn.hkey(seed, kn.SALT_B, m, (k * 4 + side) * 64 + i))
+        tk = int(kn.tick_at(float(price - 1), tapered))
         gap = 1 + (h & 3) // 2
         price -= gap * tk
         if price <= 0:
             break
-        size = 1 + int(np.exp(3.0 + 1.4 * float(K.gauss(np.uint64(K.mix(np.uint64(h)))))))
+        size = 1 + int(np.exp(3.0 + 1.4 * float(kn.gauss(np.uint64(kn.mix(np.uint64(h)))))))
         out.append((price, size))
         i += 1
     return out

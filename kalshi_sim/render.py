@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from kalshi_sim import kernels as K
+from kalshi_sim import kernels as kn
 from kalshi_sim.universe import Universe, rfc3339
 
 I64 = npt.NDArray[np.int64]
@@ -21,10 +21,10 @@ DOLLARS = [f"{i // 10000}.{i % 10000:04d}" for i in range(10001)]
 """Price in $0.0001 units -> '0.5600'."""
 STATUS = ("initialized", "active", "closed", "determined", "finalized")
 QUERY_STATUS = {
-    "unopened": (K.ST_INITIALIZED,),
-    "open": (K.ST_ACTIVE,),
-    "closed": (K.ST_CLOSED, K.ST_DETERMINED),
-    "settled": (K.ST_FINALIZED,),
+    "unopened": (kn.ST_INITIALIZED,),
+    "open": (kn.ST_ACTIVE,),
+    "closed": (kn.ST_CLOSED, kn.ST_DETERMINED),
+    "settled": (kn.ST_FINALIZED,),
     "paused": (),
 }
 """Query values of `status` (what clients send) -> response status codes."""
@@ -39,32 +39,39 @@ def dollars(units: int) -> str:
     return DOLLARS[units]
 
 
-def _updated(u: Universe, m: int, t: float) -> int:
-    best = int(u.m_created[m])
+def updated_times(u: Universe, idx: I64, t: float) -> list[int]:
+    """Latest metadata change (creation, open, close, determination, settlement) at or before t."""
+    best = u.m_created[idx].copy()
     for arr in (u.m_open, u.m_close, u.m_determined, u.m_settle):
-        v = int(arr[m])
-        if v <= t:
-            best = max(best, v)
-    return best
+        v = arr[idx]
+        np.maximum(best, np.where(v <= t, v, best), out=best)
+    out: list[int] = best.tolist()
+    return out
 
 
-def market_fragments(u: Universe, idx: Sequence[int], rows: I64, t: float,
-                     legacy: bool) -> list[bytes]:
+def market_fragments(
+    u: Universe, idx: Sequence[int], rows: I64, t: float, legacy: bool
+) -> list[bytes]:
     """One JSON object (bytes) per market in `idx`, rendered from model rows at time t."""
     out: list[bytes] = []
     static = u.m_json_legacy if legacy else u.m_json
     d = DOLLARS
-    for m, r in zip(idx, rows.tolist(), strict=True):
+    arr = np.asarray(idx, np.int64)
+    upd = updated_times(u, arr, t)
+    settle = u.m_settle[arr].tolist()
+    status = STATUS
+    ts = rfc3339
+    for m, r, up, se in zip(idx, rows.tolist(), upd, settle, strict=True):
         st, bid, ask, bsz, asz, last, vol, vol24, oi, pbid, pask, plast, res = r
-        settled = st == K.ST_FINALIZED
+        settled = st == 4
         if legacy:
             result = ('"yes"' if res == 1 else '"no"') if settled else "null"
             extra = ""
             if settled:
-                sv = 100 if res == 1 else 0
-                extra = f',"settlement_value":{sv},"settlement_value_dollars":"{d[sv * 100]}"'
+                cents = 100 if res == 1 else 0
+                extra = f',"settlement_value":{cents},"settlement_value_dollars":"{d[cents * 100]}"'
             dyn = (
-                f'"status":"{STATUS[st]}","yes_bid":{bid // 100},"yes_bid_dollars":"{d[bid]}",'
+                f'"status":"{status[st]}","yes_bid":{bid // 100},"yes_bid_dollars":"{d[bid]}",'
                 f'"yes_ask":{ask // 100},"yes_ask_dollars":"{d[ask]}",'
                 f'"no_bid":{(10000 - ask) // 100},"no_bid_dollars":"{d[10000 - ask]}",'
                 f'"no_ask":{(10000 - bid) // 100},"no_ask_dollars":"{d[10000 - bid]}",'
@@ -74,18 +81,18 @@ def market_fragments(u: Universe, idx: Sequence[int], rows: I64, t: float,
                 f'"previous_price":{plast // 100},"previous_price_dollars":"{d[plast]}",'
                 f'"volume":{vol},"volume_24h":{vol24},"open_interest":{oi},'
                 f'"result":{result},'
-                f'"expiration_value":"{("Yes" if res == 1 else "No") if settled else ""}"{extra}'
+                f'"expiration_value":"{("Yes" if res == 1 else "No") if settled else ""}"{extra}}}'
             )
         else:
-            if st >= K.ST_DETERMINED:
+            if st >= 3:
                 result = "yes" if res == 1 else "no"
                 sv = f'"{d[10000 if res == 1 else 0]}"'
                 ev = "Yes" if res == 1 else "No"
             else:
                 result, sv, ev = "", "null", ""
-            sts = f'"{rfc3339(int(u.m_settle[m]))}"' if settled else "null"
+            sts = f'"{ts(se)}"' if settled else "null"
             dyn = (
-                f'"status":"{STATUS[st]}","updated_time":"{rfc3339(_updated(u, m, t))}",'
+                f'"status":"{status[st]}","updated_time":"{ts(up)}",'
                 f'"yes_bid_dollars":"{d[bid]}","yes_bid_size_fp":"{bsz}.00",'
                 f'"yes_ask_dollars":"{d[ask]}","yes_ask_size_fp":"{asz}.00",'
                 f'"no_bid_dollars":"{d[10000 - ask]}","no_ask_dollars":"{d[10000 - bid]}",'
@@ -93,9 +100,9 @@ def market_fragments(u: Universe, idx: Sequence[int], rows: I64, t: float,
                 f'"previous_yes_ask_dollars":"{d[pask]}","previous_price_dollars":"{d[plast]}",'
                 f'"volume_fp":"{vol}.00","volume_24h_fp":"{vol24}.00","open_interest_fp":"{oi}.00",'
                 f'"result":"{result}","expiration_value":"{ev}",'
-                f'"settlement_value_dollars":{sv},"settlement_ts":{sts}'
+                f'"settlement_value_dollars":{sv},"settlement_ts":{sts}}}'
             )
-        out.append(b"{" + static[m] + b"," + dyn.encode() + b"}")
+        out.append(b"{%b,%b" % (static[m], dyn.encode()))
     return out
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_sim import kernels as K
+from kalshi_sim import kernels as kn
 from kalshi_sim.config import SimConfig
 from kalshi_sim.model import Trades, _ladder
 from kalshi_sim.universe import Template, Universe, _Builder
@@ -27,8 +27,17 @@ from kalshi_sim.universe import Template, Universe, _Builder
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-_COLUMNS = ("timestamp", "ticker", "yes_bid", "yes_ask", "no_bid", "no_ask", "last_price",
-            "open_interest", "volume")
+_COLUMNS = (
+    "timestamp",
+    "ticker",
+    "yes_bid",
+    "yes_ask",
+    "no_bid",
+    "no_ask",
+    "last_price",
+    "open_interest",
+    "volume",
+)
 _STRIKE = re.compile(r"^([BT])(-?\d+(?:\.\d+)?)$")
 
 
@@ -106,37 +115,41 @@ class ReplayModel:
         return max(int(np.searchsorted(self.times, t, side="right")) - 1, 0)
 
     def _sizes(self, m: int, i: int) -> tuple[int, int]:
-        h = int(K.hkey(self.seed, 91, m, i))
+        h = int(kn.hkey(self.seed, 91, m, i))
         return 1 + (h % 500), 1 + ((h >> 20) % 500)
 
     # -- model interface -------------------------------------------------------------------------
     def rows(self, idx: I64, t: float) -> I64:
-        out = np.zeros((len(idx), K.N_COLS), np.int64)
+        out = np.zeros((len(idx), kn.N_COLS), np.int64)
         i = self._row(t)
         ip = self._row(t - 86400.0)
         for r, m in enumerate(np.asarray(idx).tolist()):
-            st = int(K.status_at(m, t, self.u.m_open, self.u.m_close, self.u.m_determined,
-                                 self.u.m_settle))
-            out[r, K.C_STATUS] = st
-            out[r, K.C_ASK] = 10000
-            if st == K.ST_INITIALIZED:
+            st = int(
+                kn.status_at(
+                    m, t, self.u.m_open, self.u.m_close, self.u.m_determined, self.u.m_settle
+                )
+            )
+            out[r, kn.C_STATUS] = st
+            out[r, kn.C_ASK] = 10000
+            if st == kn.ST_INITIALIZED:
                 continue
-            if st == K.ST_ACTIVE:
-                out[r, K.C_BID] = self.bid[i, m]
-                out[r, K.C_ASK] = self.ask[i, m]
+            if st == kn.ST_ACTIVE:
+                out[r, kn.C_BID] = self.bid[i, m]
+                out[r, kn.C_ASK] = self.ask[i, m]
                 bs, az = self._sizes(m, i)
-                out[r, K.C_BSZ] = bs if self.bid[i, m] > 0 else 0
-                out[r, K.C_ASZ] = az if self.ask[i, m] < 10000 else 0
-            out[r, K.C_LAST] = self.last[i, m]
-            out[r, K.C_VOL] = self.vol[i, m]
-            out[r, K.C_VOL24] = self.vol[i, m] - (self.vol[ip, m] if t - 86400 >= self.times[0]
-                                                   else 0)
-            out[r, K.C_OI] = self.oi[i, m]
-            out[r, K.C_PBID] = self.bid[ip, m]
-            out[r, K.C_PASK] = self.ask[ip, m]
-            out[r, K.C_PLAST] = self.last[ip, m]
-            if st >= K.ST_DETERMINED:
-                out[r, K.C_RESULT] = 1 if self.bid[-1, m] >= 5000 else 2
+                out[r, kn.C_BSZ] = bs if self.bid[i, m] > 0 else 0
+                out[r, kn.C_ASZ] = az if self.ask[i, m] < 10000 else 0
+            out[r, kn.C_LAST] = self.last[i, m]
+            out[r, kn.C_VOL] = self.vol[i, m]
+            out[r, kn.C_VOL24] = self.vol[i, m] - (
+                self.vol[ip, m] if t - 86400 >= self.times[0] else 0
+            )
+            out[r, kn.C_OI] = self.oi[i, m]
+            out[r, kn.C_PBID] = self.bid[ip, m]
+            out[r, kn.C_PASK] = self.ask[ip, m]
+            out[r, kn.C_PLAST] = self.last[ip, m]
+            if st >= kn.ST_DETERMINED:
+                out[r, kn.C_RESULT] = 1 if self.bid[-1, m] >= 5000 else 2
         return out
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
@@ -174,11 +187,20 @@ class ReplayModel:
         i0, i1 = self._row(t0), self._row(t1)
         b = self.bid[i0 : i1 + 1, m]
         a = self.ask[i0 : i1 + 1, m]
-        return (int(b[0]), int(b.max()), int(b.min()), int(b[-1]),
-                int(a[0]), int(a.max()), int(a.min()), int(a[-1]))
+        return (
+            int(b[0]),
+            int(b.max()),
+            int(b.min()),
+            int(b[-1]),
+            int(a[0]),
+            int(a.max()),
+            int(a.min()),
+            int(a[-1]),
+        )
 
-    def book_levels(self, m: int, t: float, depth: int) -> tuple[list[tuple[int, int]],
-                                                                 list[tuple[int, int]]]:
+    def book_levels(
+        self, m: int, t: float, depth: int
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         bid, ask, bs, az = self.quote(m, t)
         levels = 5 if depth <= 0 else min(5, depth)
         i = self._row(t)
@@ -187,11 +209,25 @@ class ReplayModel:
         return yes, no
 
 
-def _replay_universe(tickers: list[str], first: float, last: float, seed: int,
-                     legacy: bool) -> Universe:
+def _replay_universe(
+    tickers: list[str], first: float, last: float, seed: int, legacy: bool
+) -> Universe:
     b = _Builder(SimConfig(seed=seed, markets=0, mve_markets=0, legacy_format=legacy))
-    tpl = Template("", (), "Climate and Weather", "{name}", "daily", 86400, 86400, "brackets",
-                   0, 0.0, "", 1.0, settlement_source=("Kalshi", "https://kalshi.com"))
+    tpl = Template(
+        "",
+        (),
+        "Climate and Weather",
+        "{name}",
+        "daily",
+        86400,
+        86400,
+        "brackets",
+        0,
+        0.0,
+        "",
+        1.0,
+        settlement_source=("Kalshi", "https://kalshi.com"),
+    )
     open_ts = int(first) - int(first) % 3600 - 86400
     close_ts = int(last) - int(last) % 60 + 3600
     series: dict[str, int] = {}
@@ -211,14 +247,24 @@ def _replay_universe(tickers: list[str], first: float, last: float, seed: int,
             strikes.append((mt.group(1), float(mt.group(2))) if mt else ("", 0.0))
         t_values = [v for k, v in strikes if k == "T"]
         events[ev] = b.add_event(
-            series[st], tpl, ticker=ev, title=f"{ev} (replay)", sub_title=ev, open_ts=open_ts,
-            close_ts=close_ts, center=0.0, scale=1.0,
+            series[st],
+            tpl,
+            ticker=ev,
+            title=f"{ev} (replay)",
+            sub_title=ev,
+            open_ts=open_ts,
+            close_ts=close_ts,
+            center=0.0,
+            scale=1.0,
             mutually_exclusive=all(k in ("B", "T") for k, _v in strikes),
         )
         for t, (kind, v) in sorted(zip(members, strikes, strict=True), key=lambda x: x[1][1]):
             if kind == "B":
-                strike: dict[str, object] = {"strike_type": "between", "floor_strike": v - 0.5,
-                                             "cap_strike": v + 0.5}
+                strike: dict[str, object] = {
+                    "strike_type": "between",
+                    "floor_strike": v - 0.5,
+                    "cap_strike": v + 0.5,
+                }
                 sub = f"{v - 0.5:g} to {v + 0.5:g}"
             elif kind == "T" and t_values and v == min(t_values) and len(t_values) > 1:
                 strike = {"strike_type": "less", "cap_strike": v}
@@ -231,7 +277,17 @@ def _replay_universe(tickers: list[str], first: float, last: float, seed: int,
                 sub = t.rsplit("-", 1)[-1]
             b.u.m_ticker.append("")  # placeholder replaced below to keep add_market's naming
             b.u.m_ticker.pop()
-            b.add_market(events[ev], tpl, suffix=t.rsplit("-", 1)[-1], lo=0.0, hi=1.0,
-                         yes_sub=sub, no_sub=sub, title=f"{ev}: {sub}",
-                         rules=f"Replay of recorded market {t}.", strike=strike, rate=0.0)
+            b.add_market(
+                events[ev],
+                tpl,
+                suffix=t.rsplit("-", 1)[-1],
+                lo=0.0,
+                hi=1.0,
+                yes_sub=sub,
+                no_sub=sub,
+                title=f"{ev}: {sub}",
+                rules=f"Replay of recorded market {t}.",
+                strike=strike,
+                rate=0.0,
+            )
     return b.freeze()

@@ -16,15 +16,14 @@ from __future__ import annotations
 import gc
 import math
 import random
-from statistics import NormalDist
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from kalshi_sim import hashing
 from kalshi_sim.config import SimConfig
 
 I64 = npt.NDArray[np.int64]
@@ -88,92 +87,324 @@ class Template:
 
 
 _CITIES = (
-    ("NY", "New York City", 52.0), ("CHI", "Chicago", 45.0), ("LAX", "Los Angeles", 68.0),
-    ("MIA", "Miami", 80.0), ("AUS", "Austin", 70.0), ("DEN", "Denver", 48.0),
-    ("PHIL", "Philadelphia", 53.0), ("HOU", "Houston", 72.0), ("SEA", "Seattle", 50.0),
-    ("SFO", "San Francisco", 60.0), ("DC", "Washington DC", 55.0), ("BOS", "Boston", 48.0),
-    ("ATL", "Atlanta", 62.0), ("DAL", "Dallas", 66.0), ("PHX", "Phoenix", 75.0),
-    ("LV", "Las Vegas", 70.0), ("MSP", "Minneapolis", 40.0), ("DET", "Detroit", 44.0),
-    ("NOLA", "New Orleans", 71.0), ("SATX", "San Antonio", 71.0),
+    ("NY", "New York City", 52.0),
+    ("CHI", "Chicago", 45.0),
+    ("LAX", "Los Angeles", 68.0),
+    ("MIA", "Miami", 80.0),
+    ("AUS", "Austin", 70.0),
+    ("DEN", "Denver", 48.0),
+    ("PHIL", "Philadelphia", 53.0),
+    ("HOU", "Houston", 72.0),
+    ("SEA", "Seattle", 50.0),
+    ("SFO", "San Francisco", 60.0),
+    ("DC", "Washington DC", 55.0),
+    ("BOS", "Boston", 48.0),
+    ("ATL", "Atlanta", 62.0),
+    ("DAL", "Dallas", 66.0),
+    ("PHX", "Phoenix", 75.0),
+    ("LV", "Las Vegas", 70.0),
+    ("MSP", "Minneapolis", 40.0),
+    ("DET", "Detroit", 44.0),
+    ("NOLA", "New Orleans", 71.0),
+    ("SATX", "San Antonio", 71.0),
 )
 _COINS = (
-    ("BTC", "Bitcoin", 97000.0), ("ETH", "Ethereum", 3400.0), ("SOL", "Solana", 190.0),
-    ("XRP", "XRP", 2.4), ("DOGE", "Dogecoin", 0.38), ("BNB", "BNB", 640.0),
+    ("BTC", "Bitcoin", 97000.0),
+    ("ETH", "Ethereum", 3400.0),
+    ("SOL", "Solana", 190.0),
+    ("XRP", "XRP", 2.4),
+    ("DOGE", "Dogecoin", 0.38),
+    ("BNB", "BNB", 640.0),
 )
 _INDICES = (
-    ("INX", "S&P 500", 6100.0), ("NASDAQ100", "Nasdaq-100", 21500.0),
-    ("DOW", "Dow Jones", 44000.0), ("RUT", "Russell 2000", 2300.0),
+    ("INX", "S&P 500", 6100.0),
+    ("NASDAQ100", "Nasdaq-100", 21500.0),
+    ("DOW", "Dow Jones", 44000.0),
+    ("RUT", "Russell 2000", 2300.0),
 )
 _LEAGUES = (
-    ("NBA", "Pro Basketball", 220.0), ("NFL", "Pro Football", 44.0), ("MLB", "Pro Baseball", 9.0),
-    ("NHL", "Pro Hockey", 6.0), ("NCAAF", "College Football", 52.0),
-    ("NCAAB", "College Basketball", 140.0), ("WNBA", "Pro Women's Basketball", 160.0),
-    ("MLS", "Pro Soccer", 3.0), ("EPL", "Premier League", 2.8), ("UCL", "Champions League", 2.9),
+    ("NBA", "Pro Basketball", 220.0),
+    ("NFL", "Pro Football", 44.0),
+    ("MLB", "Pro Baseball", 9.0),
+    ("NHL", "Pro Hockey", 6.0),
+    ("NCAAF", "College Football", 52.0),
+    ("NCAAB", "College Basketball", 140.0),
+    ("WNBA", "Pro Women's Basketball", 160.0),
+    ("MLS", "Pro Soccer", 3.0),
+    ("EPL", "Premier League", 2.8),
+    ("UCL", "Champions League", 2.9),
 )
 _ECON = (
-    ("CPI", "CPI inflation (MoM)", 0.3), ("FED", "Fed funds upper bound", 4.25),
-    ("PAYROLLS", "Nonfarm payrolls (k)", 150.0), ("U3", "Unemployment rate", 4.2),
-    ("GDP", "GDP growth (QoQ annualized)", 2.2), ("GAS", "US gas price", 3.1),
+    ("CPI", "CPI inflation (MoM)", 0.3),
+    ("FED", "Fed funds upper bound", 4.25),
+    ("PAYROLLS", "Nonfarm payrolls (k)", 150.0),
+    ("U3", "Unemployment rate", 4.2),
+    ("GDP", "GDP growth (QoQ annualized)", 2.2),
+    ("GAS", "US gas price", 3.1),
 )
 _SHOWS = (
-    ("SNL", "Saturday Night Live", 0.0), ("TRUMPSAY", "the President's remarks", 0.0),
-    ("POWELL", "the Fed Chair's press conference", 0.0), ("EARNINGS", "earnings calls", 0.0),
+    ("SNL", "Saturday Night Live", 0.0),
+    ("TRUMPSAY", "the President's remarks", 0.0),
+    ("POWELL", "the Fed Chair's press conference", 0.0),
+    ("EARNINGS", "earnings calls", 0.0),
 )
 _ONEOFF = (
     ("NYKCOACH", "New York Pro Basketball head coach", 0.0),
-    ("OSCARPIC", "Best Picture winner", 0.0), ("PRESNOMD", "Democratic nominee", 0.0),
-    ("TIMEPOY", "Time Person of the Year", 0.0), ("POPE", "Next Pope", 0.0),
-    ("NEXTCEOAAPL", "Next Apple CEO", 0.0), ("TOPSONG", "Top song on the chart", 0.0),
+    ("OSCARPIC", "Best Picture winner", 0.0),
+    ("PRESNOMD", "Democratic nominee", 0.0),
+    ("TIMEPOY", "Time Person of the Year", 0.0),
+    ("POPE", "Next Pope", 0.0),
+    ("NEXTCEOAAPL", "Next Apple CEO", 0.0),
+    ("TOPSONG", "Top song on the chart", 0.0),
 )
 _TEAMS = (
-    "ATL", "BOS", "BKN", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC",
-    "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "ORL", "PHI", "PHX", "POR", "SAC",
-    "SAS", "TOR", "UTA", "WAS", "SD", "SF", "SEA", "TB", "KC", "LV", "NE", "NYJ", "PIT", "BAL",
+    "ATL",
+    "BOS",
+    "BKN",
+    "CHA",
+    "CHI",
+    "CLE",
+    "DAL",
+    "DEN",
+    "DET",
+    "GSW",
+    "HOU",
+    "IND",
+    "LAC",
+    "LAL",
+    "MEM",
+    "MIA",
+    "MIL",
+    "MIN",
+    "NOP",
+    "NYK",
+    "OKC",
+    "ORL",
+    "PHI",
+    "PHX",
+    "POR",
+    "SAC",
+    "SAS",
+    "TOR",
+    "UTA",
+    "WAS",
+    "SD",
+    "SF",
+    "SEA",
+    "TB",
+    "KC",
+    "LV",
+    "NE",
+    "NYJ",
+    "PIT",
+    "BAL",
 )
 _NAMES = (
-    "Micah Nori", "Jordan Reed", "Avery Stone", "Casey Lin", "Morgan Diaz", "Riley Chen",
-    "Taylor Brooks", "Jamie Ortiz", "Quinn Patel", "Drew Santos", "Rowan Kim", "Parker Hale",
+    "Micah Nori",
+    "Jordan Reed",
+    "Avery Stone",
+    "Casey Lin",
+    "Morgan Diaz",
+    "Riley Chen",
+    "Taylor Brooks",
+    "Jamie Ortiz",
+    "Quinn Patel",
+    "Drew Santos",
+    "Rowan Kim",
+    "Parker Hale",
 )
 
 TEMPLATES: tuple[Template, ...] = (
-    Template("KXHIGH", _CITIES, "Climate and Weather", "Highest temperature in {name} on {date}?",
-             "daily", 86400, 2 * 86400, "brackets", 6, 0.05, "°", 2.0,
-             settlement_source=("National Weather Service", "https://www.weather.gov/"),
-             tags=("Weather",), weight=1.2),
-    Template("KXLOWT", _CITIES, "Climate and Weather", "Lowest temperature in {name} on {date}?",
-             "daily", 86400, 2 * 86400, "brackets", 6, 0.06, "°", 2.0,
-             settlement_source=("National Weather Service", "https://www.weather.gov/"),
-             tags=("Weather",), weight=0.8),
-    Template("KX{code}D", _COINS, "Crypto", "{name} price on {date}?", "hourly", 3600, 86400,
-             "thresholds", 20, 0.03, "$", 0.0, tick=TAPERED_DECI_CENT,
-             settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
-             tags=("Crypto",), weight=3.0),
-    Template("KX{code}", _COINS, "Crypto", "{name} price range on {date}?", "daily", 86400,
-             2 * 86400, "brackets", 16, 0.03, "$", 0.0,
-             settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
-             tags=("Crypto",), weight=1.0),
-    Template("KX{code}", _INDICES, "Financials", "{name} close on {date}?", "daily", 86400,
-             3 * 86400, "brackets", 20, 0.01, "", 0.0, fee_type="quadratic_with_maker_fees",
-             fee_multiplier=0.5, settlement_source=("Cboe", "https://www.cboe.com/"),
-             tags=("Indices",), weight=1.0),
-    Template("KX{code}GAME", _LEAGUES, "Sports", "{team1} vs {team2} Winner?", "custom", 3 * 3600,
-             7 * 86400, "game2", 2, 0.0, "", 0.0, fee_type="quadratic_with_maker_fees",
-             settlement_source=("ESPN", "https://www.espn.com"), tags=("Sports",), weight=2.0),
-    Template("KX{code}SPREAD", _LEAGUES, "Sports", "{team1} vs {team2}: Spread", "custom",
-             3 * 3600, 7 * 86400, "thresholds", 10, 0.05, "", 0.5,
-             settlement_source=("ESPN", "https://www.espn.com"), tags=("Sports",), weight=3.0),
-    Template("KX{code}TOTAL", _LEAGUES, "Sports", "{team1} vs {team2}: Total points", "custom",
-             3 * 3600, 7 * 86400, "thresholds", 10, 0.06, "", 0.5,
-             settlement_source=("ESPN", "https://www.espn.com"), tags=("Sports",), weight=3.0),
-    Template("KX{code}", _ECON, "Economics", "{name} in {month}?", "monthly", 30 * 86400,
-             75 * 86400, "brackets", 10, 0.02, "", 0.0,
-             settlement_source=("Bureau of Labor Statistics", "https://www.bls.gov/"),
-             tags=("Macro",), weight=0.3),
-    Template("KX{code}MENTION", _SHOWS, "Mentions", "Will {word} be said during {name}?",
-             "weekly", 7 * 86400, 10 * 86400, "binary", 1, 0.0, "", 0.0, fee_multiplier=2.0,
-             tags=("Mentions",), weight=0.5),
-    Template("KX{code}", _ONEOFF, "Politics", "{name}?", "one_off", 365 * 86400,
-             300 * 86400, "candidates", 12, 0.0, "", 0.0, tags=("Politics",), weight=0.2),
+    Template(
+        "KXHIGH",
+        _CITIES,
+        "Climate and Weather",
+        "Highest temperature in {name} on {date}?",
+        "daily",
+        86400,
+        2 * 86400,
+        "brackets",
+        6,
+        0.05,
+        "°",
+        2.0,
+        settlement_source=("National Weather Service", "https://www.weather.gov/"),
+        tags=("Weather",),
+        weight=1.2,
+    ),
+    Template(
+        "KXLOWT",
+        _CITIES,
+        "Climate and Weather",
+        "Lowest temperature in {name} on {date}?",
+        "daily",
+        86400,
+        2 * 86400,
+        "brackets",
+        6,
+        0.06,
+        "°",
+        2.0,
+        settlement_source=("National Weather Service", "https://www.weather.gov/"),
+        tags=("Weather",),
+        weight=0.8,
+    ),
+    Template(
+        "KX{code}D",
+        _COINS,
+        "Crypto",
+        "{name} price on {date}?",
+        "hourly",
+        3600,
+        86400,
+        "thresholds",
+        20,
+        0.03,
+        "$",
+        0.0,
+        tick=TAPERED_DECI_CENT,
+        settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
+        tags=("Crypto",),
+        weight=3.0,
+    ),
+    Template(
+        "KX{code}",
+        _COINS,
+        "Crypto",
+        "{name} price range on {date}?",
+        "daily",
+        86400,
+        2 * 86400,
+        "brackets",
+        16,
+        0.03,
+        "$",
+        0.0,
+        settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
+        tags=("Crypto",),
+        weight=1.0,
+    ),
+    Template(
+        "KX{code}",
+        _INDICES,
+        "Financials",
+        "{name} close on {date}?",
+        "daily",
+        86400,
+        3 * 86400,
+        "brackets",
+        20,
+        0.01,
+        "",
+        0.0,
+        fee_type="quadratic_with_maker_fees",
+        fee_multiplier=0.5,
+        settlement_source=("Cboe", "https://www.cboe.com/"),
+        tags=("Indices",),
+        weight=1.0,
+    ),
+    Template(
+        "KX{code}GAME",
+        _LEAGUES,
+        "Sports",
+        "{team1} vs {team2} Winner?",
+        "custom",
+        3 * 3600,
+        7 * 86400,
+        "game2",
+        2,
+        0.0,
+        "",
+        0.0,
+        fee_type="quadratic_with_maker_fees",
+        settlement_source=("ESPN", "https://www.espn.com"),
+        tags=("Sports",),
+        weight=2.0,
+    ),
+    Template(
+        "KX{code}SPREAD",
+        _LEAGUES,
+        "Sports",
+        "{team1} vs {team2}: Spread",
+        "custom",
+        3 * 3600,
+        7 * 86400,
+        "thresholds",
+        10,
+        0.05,
+        "",
+        0.5,
+        settlement_source=("ESPN", "https://www.espn.com"),
+        tags=("Sports",),
+        weight=3.0,
+    ),
+    Template(
+        "KX{code}TOTAL",
+        _LEAGUES,
+        "Sports",
+        "{team1} vs {team2}: Total points",
+        "custom",
+        3 * 3600,
+        7 * 86400,
+        "thresholds",
+        10,
+        0.06,
+        "",
+        0.5,
+        settlement_source=("ESPN", "https://www.espn.com"),
+        tags=("Sports",),
+        weight=3.0,
+    ),
+    Template(
+        "KX{code}",
+        _ECON,
+        "Economics",
+        "{name} in {month}?",
+        "monthly",
+        30 * 86400,
+        75 * 86400,
+        "brackets",
+        10,
+        0.02,
+        "",
+        0.0,
+        settlement_source=("Bureau of Labor Statistics", "https://www.bls.gov/"),
+        tags=("Macro",),
+        weight=0.3,
+    ),
+    Template(
+        "KX{code}MENTION",
+        _SHOWS,
+        "Mentions",
+        "Will {word} be said during {name}?",
+        "weekly",
+        7 * 86400,
+        10 * 86400,
+        "binary",
+        1,
+        0.0,
+        "",
+        0.0,
+        fee_multiplier=2.0,
+        tags=("Mentions",),
+        weight=0.5,
+    ),
+    Template(
+        "KX{code}",
+        _ONEOFF,
+        "Politics",
+        "{name}?",
+        "one_off",
+        365 * 86400,
+        300 * 86400,
+        "candidates",
+        12,
+        0.0,
+        "",
+        0.0,
+        tags=("Politics",),
+        weight=0.2,
+    ),
 )
 
 _ND = NormalDist()
@@ -272,8 +503,21 @@ class _Builder:
         self.mk: dict[str, list[object]] = {
             k: []
             for k in (
-                "event", "series", "lo", "hi", "open", "close", "det", "settle", "created",
-                "mve", "rate", "oi", "hs", "tick", "depth",
+                "event",
+                "series",
+                "lo",
+                "hi",
+                "open",
+                "close",
+                "det",
+                "settle",
+                "created",
+                "mve",
+                "rate",
+                "oi",
+                "hs",
+                "tick",
+                "depth",
             )
         }
         self.m_static: list[dict[str, object] | bytes] = []
@@ -302,9 +546,9 @@ class _Builder:
             "settlement_sources": [{"name": src_name, "url": src_url}],
             "tags": list(tpl.tags),
             "ticker": ticker,
-            "title": tpl.title.split("?")[0].replace(" on {date}", "").format(
-                name=name, date="", month="", team1="Team", team2="Team", word="a word"
-            ),
+            "title": tpl.title.split("?")[0]
+            .replace(" on {date}", "")
+            .format(name=name, date="", month="", team1="Team", team2="Team", word="a word"),
             "volume_fp": None,
         }
         self.u.s_ticker.append(ticker)
@@ -508,9 +752,17 @@ class _Builder:
 
 
 _LEGACY_DROP = (
-    "created_time", "exchange_index", "fee_waiver_expiration_time", "fractional_trading_enabled",
-    "is_provisional", "mve_collection_ticker", "mve_selected_legs", "occurrence_datetime",
-    "primary_participant_key", "settlement_bounds_type", "settlement_floor_dollars",
+    "created_time",
+    "exchange_index",
+    "fee_waiver_expiration_time",
+    "fractional_trading_enabled",
+    "is_provisional",
+    "mve_collection_ticker",
+    "mve_selected_legs",
+    "occurrence_datetime",
+    "primary_participant_key",
+    "settlement_bounds_type",
+    "settlement_floor_dollars",
     "functional_strike",
 )
 
@@ -556,20 +808,29 @@ def _fmt_strike(x: float, step: float) -> str:
 
 def _nice_step(level: float, sd: float, n: int) -> float:
     raw = max(sd * 4.0 / max(n, 1), 1e-9)
-    mag = 10 ** math.floor(math.log10(raw))
+    mag = float(10.0 ** math.floor(math.log10(raw)))
     for mult in (1, 2, 2.5, 5, 10):
         if raw <= mult * mag:
-            return mult * mag
-    return 10 * mag
+            return float(mult * mag)
+    return float(10 * mag)
 
 
-def _event_schedule(tpl: Template, anchor: int, n_future: int, n_past: int) -> list[int]:
-    """Close times of a series' events: a few in the past (some before the historical cutoff),
-    the rest ahead at the series' cadence."""
-    base = anchor - anchor % tpl.cadence_s + tpl.cadence_s
-    closes = [base + j * tpl.cadence_s for j in range(-n_past, n_future)]
-    # Two old events per series feed /historical/* (settled before any sane cutoff).
-    closes = [anchor - 75 * 86400 - tpl.cadence_s, anchor - 45 * 86400, *closes]
+def _event_schedule(tpl: Template, anchor: int, variant: int) -> list[int]:
+    """Close times of one series' events, oldest first.
+
+    Most events are open at the anchor (they close within the series' lead time); some series
+    also have an unopened next event, a recently settled one and an old one that has passed the
+    historical cutoff, so every lifecycle state and /historical/* have data while ~85-90% of the
+    markets are open.
+    """
+    c = tpl.cadence_s
+    base = anchor - anchor % c + c
+    n_open = max(1, tpl.lead_s // c)
+    n_unopened = (2 if variant % 3 == 0 else 0) + n_open // 8
+    n_past = (1 if variant % 2 == 0 else 0) + n_open // 24
+    closes = [base + j * c for j in range(-n_past, n_open + n_unopened)]
+    if variant % 4 == 0:
+        closes.insert(0, anchor - 45 * 86400 - (anchor % 86400))
     return closes
 
 
@@ -591,7 +852,7 @@ def _build(cfg: SimConfig) -> Universe:
     total_w = sum(t.weight for t in TEMPLATES)
     game_markets: list[int] = []
     for ti, tpl in enumerate(TEMPLATES):
-        share = int(round(target * tpl.weight / total_w)) if ti < len(TEMPLATES) - 1 else 0
+        share = round(target * tpl.weight / total_w) if ti < len(TEMPLATES) - 1 else 0
         if ti == len(TEMPLATES) - 1:
             share = target - len(b.mk["event"])
         _fill_template(b, tpl, ti, share, game_markets)
@@ -603,8 +864,6 @@ def _fill_template(b: _Builder, tpl: Template, ti: int, share: int, games: list[
     """Add series of `tpl` (real variants first, then numbered ones) until `share` markets."""
     if share <= 0:
         return
-    per_event = tpl.n_markets
-    open_events = max(1, tpl.lead_s // tpl.cadence_s)
     games_per_slot = 1
     variant_no = 0
     made = 0
@@ -618,14 +877,7 @@ def _fill_template(b: _Builder, tpl: Template, ti: int, share: int, games: list[
             level = base[2]
         variant_no += 1
         s = b.add_series(tpl, code, name)
-        n_future = open_events + max(1, open_events // 10)
-        n_past = max(1, open_events // 12)
-        # Markets left to place decide how many events this series gets.
-        remaining_events = max(1, math.ceil((share - made) / per_event))
-        closes = _event_schedule(tpl, b.anchor, n_future, n_past)
-        if len(closes) > remaining_events + 2:
-            keep = closes[:2] + closes[2 : 2 + remaining_events]
-            closes = keep
+        closes = _event_schedule(tpl, b.anchor, variant_no - 1)
         for j, close in enumerate(closes):
             if made >= share:
                 break
@@ -648,7 +900,6 @@ def _add_event_markets(
     g: int,
     games: list[int],
 ) -> int:
-    seed = b.seed
     series_ticker = b.u.s_ticker[s]
     h = [b.rnd.random() for _ in range(8)]
     open_ts = close - tpl.lead_s - 60 * int(h[0] * tpl.cadence_s / 120)
@@ -660,7 +911,9 @@ def _add_event_markets(
     if kind in ("game2", "game3") or (kind == "thresholds" and tpl.frequency == "custom"):
         t1 = _TEAMS[int(h[1] * len(_TEAMS))]
         t2 = _TEAMS[(int(h[1] * len(_TEAMS)) + 1 + int(h[2] * (len(_TEAMS) - 1))) % len(_TEAMS)]
-        ev_ticker = f"{series_ticker}-{_date_code(close)}{datetime.fromtimestamp(close, UTC):%H%M}{t1}{t2}"
+        ev_ticker = (
+            f"{series_ticker}-{_date_code(close)}{datetime.fromtimestamp(close, UTC):%H%M}{t1}{t2}"
+        )
         title = tpl.title.format(team1=t1, team2=t2)
         sub = f"{t1} vs {t2} ({datetime.fromtimestamp(close, UTC):%b %d})"
     elif kind == "candidates":
@@ -691,8 +944,15 @@ def _add_event_markets(
     center = level * (1 + tpl.sd_frac * 2.0 * (float(h[3]) - 0.5)) if level else 0.0
     mutually_exclusive = kind in ("brackets", "game2", "game3", "candidates")
     e = b.add_event(
-        s, tpl, ticker=ev_ticker, title=title.replace("{word}", "a word"), sub_title=sub,
-        open_ts=open_ts, close_ts=close, center=center, scale=sd_disp,
+        s,
+        tpl,
+        ticker=ev_ticker,
+        title=title.replace("{word}", "a word"),
+        sub_title=sub,
+        open_ts=open_ts,
+        close_ts=close,
+        center=center,
+        scale=sd_disp,
         mutually_exclusive=mutually_exclusive,
         strike_date=close if kind in ("brackets", "thresholds") else None,
     )
@@ -725,17 +985,23 @@ def _add_event_markets(
             if suffix in ("T" + _fmt_strike(edges[0], step),) and i == n - 1:
                 suffix = suffix + "U"
             b.add_market(
-                e, tpl, suffix=suffix, lo=lo_y, hi=hi_y, yes_sub=ys, no_sub=ys,
-                title=title, rules=f"If the {title.rstrip('?').lower()} is {ys}, then the market"
-                " resolves to Yes.", strike=strike, rate=base_rate * (0.3 + float(h[4])),
+                e,
+                tpl,
+                suffix=suffix,
+                lo=lo_y,
+                hi=hi_y,
+                yes_sub=ys,
+                no_sub=ys,
+                title=title,
+                rules=f"If the {title.rstrip('?').lower()} is {ys}, then the market"
+                " resolves to Yes.",
+                strike=strike,
+                rate=base_rate * (0.3 + float(h[4])),
             )
             made += 1
     elif kind == "thresholds":
         n = tpl.n_markets
-        if level:
-            step = tpl.step or _nice_step(level, sd_disp, n)
-        else:
-            step = 1.0
+        step = tpl.step or _nice_step(level, sd_disp, n) if level else 1.0
         disp_center = center if level else 0.0
         for i in range(n):
             x = round(disp_center / step) * step + (i - n / 2 + 0.5) * step
@@ -743,26 +1009,52 @@ def _add_event_markets(
                 x = x - 0.01
             y = (x - disp_center) / sd_disp * sq if level else (i - n / 2 + 0.5) / n * 3 * sq
             if tpl.frequency == "custom":
-                x = (i - n // 2) * 1.5 + 0.5 if "SPREAD" in series_ticker else level + (i - n // 2) * 3 + 0.5
-                suffix = f"{t1}{_fmt_strike(x, 0.5)}" if "SPREAD" in series_ticker else f"{_fmt_strike(x, 0.5)}"
-                ys = f"{t1} wins by over {x:g}" if "SPREAD" in series_ticker else f"Over {x:g} points"
+                x = (
+                    (i - n // 2) * 1.5 + 0.5
+                    if "SPREAD" in series_ticker
+                    else level + (i - n // 2) * 3 + 0.5
+                )
+                suffix = (
+                    f"{t1}{_fmt_strike(x, 0.5)}"
+                    if "SPREAD" in series_ticker
+                    else f"{_fmt_strike(x, 0.5)}"
+                )
+                ys = (
+                    f"{t1} wins by over {x:g}"
+                    if "SPREAD" in series_ticker
+                    else f"Over {x:g} points"
+                )
             else:
                 suffix = f"T{_fmt_strike(x, step)}"
                 ys = f"{tpl.unit}{_fmt_strike(x, step)} or above"
             b.add_market(
-                e, tpl, suffix=suffix, lo=y, hi=math.inf, yes_sub=ys, no_sub=ys, title=title,
+                e,
+                tpl,
+                suffix=suffix,
+                lo=y,
+                hi=math.inf,
+                yes_sub=ys,
+                no_sub=ys,
+                title=title,
                 rules=f"If {title.rstrip('?')} is {ys}, then the market resolves to Yes.",
                 strike={"strike_type": "greater", "floor_strike": x},
                 rate=base_rate * math.exp(-abs(i - n / 2) / 4),
             )
             made += 1
     elif kind in ("game2", "game3"):
-        d = _ND.inv_cdf(0.25 + 0.5 * h[5]) * sq
+        shift = _ND.inv_cdf(0.25 + 0.5 * h[5]) * sq
         teams = (t1, t2)
         for i, team in enumerate(teams):
-            lo_y, hi_y = (d, math.inf) if i == 0 else (-math.inf, d)
+            lo_y, hi_y = (shift, math.inf) if i == 0 else (-math.inf, shift)
             m = b.add_market(
-                e, tpl, suffix=team, lo=lo_y, hi=hi_y, yes_sub=team, no_sub=team, title=title,
+                e,
+                tpl,
+                suffix=team,
+                lo=lo_y,
+                hi=hi_y,
+                yes_sub=team,
+                no_sub=team,
+                title=title,
                 rules=f"If {team} wins the {t1} vs {t2} game, then the market resolves to Yes.",
                 strike={"strike_type": "structured", "custom_strike": {"team": team}},
                 rate=base_rate * 4,
@@ -778,22 +1070,38 @@ def _add_event_markets(
             person = _NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i}")
             lo_y = -math.inf if i == 0 else edges_y[i - 1]
             hi_y = math.inf if i == n - 1 else edges_y[i]
-            suffix = (person.split()[0][0] + person.split()[1]).upper()[:6] + (str(i) if i >= len(_NAMES) else "")
+            suffix = (person.split()[0][0] + person.split()[1]).upper()[:6] + (
+                str(i) if i >= len(_NAMES) else ""
+            )
             b.add_market(
-                e, tpl, suffix=suffix, lo=lo_y, hi=hi_y, yes_sub=person, no_sub=person,
-                title=title, rules=f"If the answer to '{title}' is {person}, then the market"
-                " resolves to Yes.", strike={"strike_type": "custom", "custom_strike": {"Person": person}},
+                e,
+                tpl,
+                suffix=suffix,
+                lo=lo_y,
+                hi=hi_y,
+                yes_sub=person,
+                no_sub=person,
+                title=title,
+                rules=f"If the answer to '{title}' is {person}, then the market resolves to Yes.",
+                strike={"strike_type": "custom", "custom_strike": {"Person": person}},
                 rate=base_rate * 0.5,
             )
             made += 1
     else:  # binary
         word = _WORDS[int(h[6] * len(_WORDS))]
-        d = _ND.inv_cdf(0.1 + 0.8 * h[7]) * sq
+        shift = _ND.inv_cdf(0.1 + 0.8 * h[7]) * sq
         t = tpl.title.format(word=word, name=name)
         b.add_market(
-            e, tpl, suffix=word.upper().replace(" ", "")[:8], lo=d, hi=math.inf, yes_sub=word,
-            no_sub=word, title=t, rules=f"If {word} is said during {name}, then the market"
-            " resolves to Yes.", strike={"strike_type": "custom", "custom_strike": {"Word": word}},
+            e,
+            tpl,
+            suffix=word.upper().replace(" ", "")[:8],
+            lo=shift,
+            hi=math.inf,
+            yes_sub=word,
+            no_sub=word,
+            title=t,
+            rules=f"If {word} is said during {name}, then the market resolves to Yes.",
+            strike={"strike_type": "custom", "custom_strike": {"Word": word}},
             rate=base_rate,
         )
         made += 1
@@ -828,9 +1136,22 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
     pool_events = {int(mk["event"][m]) for m in pool}  # type: ignore[call-overload]
     if len(pool_events) < 2:
         return
-    tpl = Template("KXMVE", (), "Sports", "", "custom", 0, 0, "combo", 1, 0.0, "", 0.0,
-                   fee_type="quadratic_with_maker_fees")
-    series_ids = [b.add_series(tpl, code[len("KXMVE"):], title) for code, title in _MVE_SERIES]
+    tpl = Template(
+        "KXMVE",
+        (),
+        "Sports",
+        "",
+        "custom",
+        0,
+        0,
+        "combo",
+        1,
+        0.0,
+        "",
+        0.0,
+        fee_type="quadratic_with_maker_fees",
+    )
+    series_ids = [b.add_series(tpl, code[len("KXMVE") :], title) for code, title in _MVE_SERIES]
     for s in series_ids:
         b.u.s_json[s] = b.u.s_json[s].replace(
             b'"categories":["Sports"]', b'"categories":["Sports","Parlays"]'
@@ -875,13 +1196,24 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
         e = len(e_tick)
         e_tick.append(ev_ticker)
         m = len(m_ev)
-        for key_, val in (("series", s), ("open", o), ("close", cl),
-                          ("phase", int(rnd.random() * STEP_S)), ("first", m), ("last", m + 1),
-                          ("mve", True), ("c", 0.0), ("s", 1.0)):
+        for key_, val in (
+            ("series", s),
+            ("open", o),
+            ("close", cl),
+            ("phase", int(rnd.random() * STEP_S)),
+            ("first", m),
+            ("last", m + 1),
+            ("mve", True),
+            ("c", 0.0),
+            ("s", 1.0),
+        ):
             ev[key_].append(val)
         leg_docs = [
-            {"event_ticker": e_tick[int(m_ev[m_])],  # type: ignore[call-overload]
-             "market_ticker": m_tick[m_], "side": "yes" if y else "no"}
+            {
+                "event_ticker": e_tick[int(m_ev[m_])],  # type: ignore[call-overload]
+                "market_ticker": m_tick[m_],
+                "side": "yes" if y else "no",
+            }
             for m_, y in zip(legs, sides, strict=True)
         ]
         label = ",".join(
@@ -892,8 +1224,10 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
             b'"available_on_brokers":false,"category":"Sports","collateral_return_type":"",'
             b'"event_ticker":"' + ev_ticker.encode() + b'","exchange_index":0,'
             b'"fee_multiplier_override":null,"fee_type_override":null,"last_updated_ts":"'
-            + rfc3339(o - o % 3600).encode() + b'","mutually_exclusive":false,'
-            b'"product_metadata":null,"series_ticker":"' + series_ticker.encode()
+            + rfc3339(o - o % 3600).encode()
+            + b'","mutually_exclusive":false,'
+            b'"product_metadata":null,"series_ticker":"'
+            + series_ticker.encode()
             + b'","settlement_sources":[],"strike_date":null,"strike_period":"",'
             b'"sub_title":"' + f"{len(legs)} legs".encode() + b'","title":"Parlay"'
         )
@@ -904,37 +1238,65 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
         created = o - 60 * int(60 + rnd.random() * 1440)
         ticker = f"{ev_ticker}-{hexid[5:16]}"
         m_tick.append(ticker)
-        for key_, val in (("event", e), ("series", s), ("lo", math.nan), ("hi", math.nan),
-                          ("open", o), ("close", cl), ("det", det), ("settle", det + 60),
-                          ("created", created), ("mve", True),
-                          ("rate", 0.02 * (0.2 + rnd.random())), ("oi", 0.6),
-                          ("hs", 3 + int(rnd.random() * 5)), ("tick", LINEAR_CENT),
-                          ("depth", 3 + int(rnd.random() * 6))):
+        for key_, val in (
+            ("event", e),
+            ("series", s),
+            ("lo", math.nan),
+            ("hi", math.nan),
+            ("open", o),
+            ("close", cl),
+            ("det", det),
+            ("settle", det + 60),
+            ("created", created),
+            ("mve", True),
+            ("rate", 0.02 * (0.2 + rnd.random())),
+            ("oi", 0.6),
+            ("hs", 3 + int(rnd.random() * 5)),
+            ("tick", LINEAR_CENT),
+            ("depth", 3 + int(rnd.random() * 6)),
+        ):
             mk[key_].append(val)
         qlabel = dumps(label)
         b.m_static.append(
-            b'"can_close_early":false,"cap_strike":null,"close_time":"' + rfc3339(cl).encode()
-            + b'","created_time":"' + rfc3339(created).encode() + b'","custom_strike":null,'
-            b'"early_close_condition":null,"event_ticker":"' + ev_ticker.encode()
-            + b'","exchange_index":0,"expected_expiration_time":"' + rfc3339(det).encode()
-            + b'","expiration_time":"' + rfc3339(cl + 7 * 86400).encode()
+            b'"can_close_early":false,"cap_strike":null,"close_time":"'
+            + rfc3339(cl).encode()
+            + b'","created_time":"'
+            + rfc3339(created).encode()
+            + b'","custom_strike":null,'
+            b'"early_close_condition":null,"event_ticker":"'
+            + ev_ticker.encode()
+            + b'","exchange_index":0,"expected_expiration_time":"'
+            + rfc3339(det).encode()
+            + b'","expiration_time":"'
+            + rfc3339(cl + 7 * 86400).encode()
             + b'","fee_waiver_expiration_time":null,"floor_strike":null,'
             b'"fractional_trading_enabled":false,"functional_strike":null,"is_provisional":null,'
-            b'"latest_expiration_time":"' + rfc3339(cl + 7 * 86400).encode()
+            b'"latest_expiration_time":"'
+            + rfc3339(cl + 7 * 86400).encode()
             + b'","liquidity_dollars":"0.0000","market_type":"binary",'
             b'"mve_collection_ticker":"' + series_ticker.encode() + b'-R",'
-            b'"mve_selected_legs":' + dumps(leg_docs) + b',"no_sub_title":' + qlabel
+            b'"mve_selected_legs":'
+            + dumps(leg_docs)
+            + b',"no_sub_title":'
+            + qlabel
             + b',"notional_value_dollars":"1.0000","occurrence_datetime":"'
-            + rfc3339(cl).encode() + b'","open_time":"' + rfc3339(o).encode()
+            + rfc3339(cl).encode()
+            + b'","open_time":"'
+            + rfc3339(o).encode()
             + b'","price_level_structure":"linear_cent","price_ranges":'
             b'[{"start":"0.0000","end":"1.0000","step":"0.0100"}],'
             b'"primary_participant_key":null,"rules_primary":'
-            + dumps(f"If every leg resolves as selected ({label}), then the market resolves"
-                    " to Yes.")
+            + dumps(
+                f"If every leg resolves as selected ({label}), then the market resolves to Yes."
+            )
             + b',"rules_secondary":"","settlement_bounds_type":"default",'
             b'"settlement_floor_dollars":null,"settlement_timer_seconds":60,'
-            b'"strike_type":"custom","subtitle":"","ticker":"' + ticker.encode()
-            + b'","title":' + qlabel + b',"yes_sub_title":' + qlabel
+            b'"strike_type":"custom","subtitle":"","ticker":"'
+            + ticker.encode()
+            + b'","title":'
+            + qlabel
+            + b',"yes_sub_title":'
+            + qlabel
         )
     legs_start.append(len(legs_m))
     n_made = len(legs_start) - 1

@@ -1,0 +1,1 @@
+"""Tests of the local Kalshi exchange simulator (kalshi_sim)."""
