@@ -353,7 +353,8 @@ def _result_from_portfolio(
         win_rate=wins / len(trades) if trades else None,
         num_trades=len(trades),
         equity_curve=[
-            (ts.to_pydatetime(), float(v)) for ts, v in zip(bucket_times, curve, strict=True)
+            (ts.to_pydatetime(), round(float(v), 6))
+            for ts, v in zip(bucket_times, curve, strict=True)
         ],
         trades=trades,
         code_version=ENGINE_VERSION,
