@@ -61,7 +61,8 @@ def test_forward_fill_stops_at_the_staleness_limit() -> None:
     assert np.isnan(q.bid[:2, 1]).all()
     np.testing.assert_array_equal(q.bid[2:5, 1], [0.10, 0.10, 0.10])
     assert np.isnan(q.bid[5, 1])
-    assert q.bid_u[3, 0] == 4500 and q.bid_u[2, 0] == -1
+    assert q.bid_u[3, 0] == 4500
+    assert q.bid_u[2, 0] == -1
     assert q.sizes_capped
 
 
@@ -88,7 +89,8 @@ def test_missing_sizes_mean_uncapped_and_missing_values_mean_no_depth() -> None:
     assert q.ask_size_u[0, 0] == UNCAPPED
     frame = snapshot_frame([("A", 0, 0.30, 0.31, np.nan, 4)])
     q = quotes_from_frame(frame, META[:1], start=T0, end=at(2))
-    assert q.bid_size[0, 0] == 0 and q.ask_size[0, 0] == 4
+    assert q.bid_size[0, 0] == 0
+    assert q.ask_size[0, 0] == 4
 
 
 def test_candle_frame_maps_closes_to_quotes_at_period_end() -> None:
@@ -106,8 +108,11 @@ def test_candle_frame_maps_closes_to_quotes_at_period_end() -> None:
     q = quotes_from_frame(
         frame, META[:1], start=T0, end=at(3), staleness="1min", data_source="candles"
     )
-    assert np.isnan(q.bid[0, 0]) and q.bid[1, 0] == 0.2 and q.ask[2, 0] == 0.27
-    assert q.data_source == "candles" and not q.sizes_capped
+    assert np.isnan(q.bid[0, 0])
+    assert q.bid[1, 0] == 0.2
+    assert q.ask[2, 0] == 0.27
+    assert q.data_source == "candles"
+    assert not q.sizes_capped
     with pytest.raises(QuoteDataError, match="candle frame"):
         candle_frame_to_snapshot_frame(candles.drop(columns=["yes_ask_close"]))
 
@@ -149,10 +154,12 @@ def test_metadata_becomes_bar_indices() -> None:
     ]
     frame = snapshot_frame([("A", 0, 0.1, 0.2, 1, 1)])
     q = quotes_from_frame(frame, meta, start=T0, end=at(10))
-    assert list(q.close_idx[:2]) == [3, 2] and q.close_idx[2] == NO_INDEX
+    assert list(q.close_idx[:2]) == [3, 2]
+    assert q.close_idx[2] == NO_INDEX
     assert q.close_idx[3] == q.n_bars  # beyond the grid: tradable throughout
     assert list(q.settle_idx[:2]) == [5, 2]  # settlement at the first bar at/after it
-    assert q.settle_idx[2] == NO_INDEX and q.settle_idx[3] == NO_INDEX
+    assert q.settle_idx[2] == NO_INDEX
+    assert q.settle_idx[3] == NO_INDEX
     assert list(q.result_kind) == [K_PAYOUT, K_VOID, K_PAYOUT, 0]
     assert list(q.payout_u) == [10_000, 0, 4200, 0]
     assert list(q.fee_free_idx) == [0, 0, 0, 2]

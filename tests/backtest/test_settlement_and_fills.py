@@ -45,7 +45,8 @@ def test_yes_settlement_pays_one_dollar_and_entry_fills_at_the_ask() -> None:
     (trade,) = res.trades
     assert trade.entry_price == D("0.44")  # the ask, not the mid 0.42
     assert trade.fees == D("0.18")  # 0.07 * 10 * 0.44 * 0.56 = 0.17248 -> 0.18
-    assert trade.exit_price == D(1) and trade.exit_reason == "settlement"
+    assert trade.exit_price == D(1)
+    assert trade.exit_reason == "settlement"
     assert trade.exit_time == at(4)  # first bar at/after the 3.5 min settlement
     assert trade.pnl == D("5.42")
     assert (res.settlement_pnl, res.exit_pnl, res.fees_paid) == (D("5.6"), D(0), D("0.18"))
@@ -60,7 +61,8 @@ def test_no_settlement_pays_zero() -> None:
 def test_void_refunds_the_cost_but_not_the_fee() -> None:
     res = run(make_quotes(BID, ASK, meta=[meta("void")]), signals([1, 0, 0, 0, 0, 0]))
     (trade,) = res.trades
-    assert trade.exit_reason == "void" and trade.exit_price == D("0.44")
+    assert trade.exit_reason == "void"
+    assert trade.exit_price == D("0.44")
     assert trade.pnl == D("-0.18")
 
 
@@ -70,10 +72,12 @@ def test_unresolved_position_is_marked_at_the_last_observed_bid() -> None:
     q = make_quotes(bid, ask, meta=[meta(None, close=None, settle=None)])
     res = run(q, signals([1, 0, 0, 0, 0, 0]))
     (trade,) = res.trades
-    assert trade.exit_reason == "end_of_data" and trade.exit_price == D("0.43")
+    assert trade.exit_reason == "end_of_data"
+    assert trade.exit_price == D("0.43")
     assert trade.fees == D("0.18")  # the mark charges no exit fee
     assert trade.pnl == D("-0.28")  # 10 x (0.43 - 0.44) - 0.18
-    assert res.marked_pnl == D("-0.1") and res.settlement_pnl == 0
+    assert res.marked_pnl == D("-0.1")
+    assert res.settlement_pnl == 0
 
 
 def test_result_known_but_settled_after_the_data_settles_at_its_time() -> None:
@@ -83,16 +87,19 @@ def test_result_known_but_settled_after_the_data_settles_at_its_time() -> None:
     assert res.trades[0].exit_time == at(30)
     # A train window must not use that result: it marks at the bid instead.
     train = run_kernel(q, signals([0, 1, 0, 0, 0, 0]), settle_beyond=False, fill_delay_bars=0)
-    assert train.orders[-1, O_REASON] == R_END and train.orders[-1, O_PRICE] == 4500
+    assert train.orders[-1, O_REASON] == R_END
+    assert train.orders[-1, O_PRICE] == 4500
     full = run_kernel(q, signals([0, 1, 0, 0, 0, 0]), settle_beyond=True, fill_delay_bars=0)
-    assert full.orders[-1, O_REASON] == R_SETTLEMENT and full.orders[-1, O_PRICE] == 10_000
+    assert full.orders[-1, O_REASON] == R_SETTLEMENT
+    assert full.orders[-1, O_PRICE] == 10_000
 
 
 def test_exit_sells_at_the_bid_capped_by_bid_size() -> None:
     q = make_quotes(BID, ASK, bid_size=[[5], [5], [4], [5], [5], [5]], meta=[meta("yes", 5, 5)])
     res = run(q, signals([1, 0, 0, 0, 0, 0], exits=[0, 0, 1, 0, 0, 0]))
     (trade,) = res.trades  # one position, closed by a sale of 4 and settlement of 6
-    assert trade.contracts == D(10) and trade.exit_reason == "settlement"
+    assert trade.contracts == D(10)
+    assert trade.exit_reason == "settlement"
     sale_fee = D("0.07")  # 0.07 * 4 * 0.42 * 0.58 = 0.068208 -> 0.0683 -> 0.07
     assert trade.fees == D("0.18") + sale_fee
     assert res.exit_pnl == D("-0.08")  # 4 x (0.42 - 0.44)
@@ -107,13 +114,15 @@ def test_entry_is_capped_by_ask_size_and_skips_stale_quotes() -> None:
     res = run(q, signals([1, 0, 0, 0, 0, 0]))
     assert res.num_trades == 0  # the only entry signal met a stale quote: nothing, no retry
     res = run(q, signals([0, 1, 0, 0, 0, 0]))
-    assert res.trades[0].contracts == D(3) and res.trades[0].entry_price == D("0.45")
+    assert res.trades[0].contracts == D(3)
+    assert res.trades[0].entry_price == D("0.45")
 
 
 def test_signal_fills_one_bar_later_by_default() -> None:
     q = make_quotes(BID, ASK, meta=[meta("yes", 5, 5)])
     res = backtest_signals(q, signals([1, 0, 0, 0, 0, 0]))  # fill_delay_bars=1
-    assert res.trades[0].entry_time == at(1) and res.trades[0].entry_price == D("0.45")
+    assert res.trades[0].entry_time == at(1)
+    assert res.trades[0].entry_price == D("0.45")
 
 
 def test_nothing_trades_at_or_after_the_close() -> None:
@@ -129,7 +138,8 @@ def test_empty_book_sides_do_not_fill() -> None:
     res = run(q, signals([1, 1, 0], exits=[0, 1, 1]))
     (trade,) = res.trades  # bought at 0.50 on bar 1; bar 2 sells at the 0.30 bid
     assert trade.entry_price == D("0.5")
-    assert trade.exit_reason == "signal" and trade.exit_price == D("0.3")
+    assert trade.exit_reason == "signal"
+    assert trade.exit_price == D("0.3")
 
 
 def test_trailing_stop_and_time_limit() -> None:
@@ -140,7 +150,8 @@ def test_trailing_stop_and_time_limit() -> None:
     assert res.trades[0].exit_reason == "stop"
     assert res.trades[0].exit_time == at(3)  # 0.44 <= 0.50 - 0.05
     res = run(q, signals([1, 0, 0, 0, 0, 0], max_hold_bars=2))
-    assert res.trades[0].exit_reason == "timeout" and res.trades[0].exit_time == at(2)
+    assert res.trades[0].exit_reason == "timeout"
+    assert res.trades[0].exit_time == at(2)
 
 
 def test_fee_waiver_and_multiplier_reach_the_fills() -> None:
