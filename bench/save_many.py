@@ -49,6 +49,16 @@ def _admin_url() -> str:
     )
 
 
+def _backend_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) of a local PostgreSQL backend, None if not readable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _admin(sql: str) -> None:
     conn = psycopg2.connect(_admin_url())
     try:
@@ -93,6 +103,12 @@ class Market:
         )
 
 
+def _cpu_since(py0: float, backend0: float | None, backend: int) -> float:
+    py = time.process_time() - py0
+    b1 = _backend_cpu_s(backend)
+    return py + (b1 - backend0 if b1 is not None and backend0 is not None else 0.0)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(42)
     name = f"kalshi_bench_{uuid.uuid4().hex[:10]}"
@@ -101,7 +117,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     url = urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
     try:
         upgrade(url, partition_days_ahead=1)
-        db = await Database.connect(url, min_size=1, max_size=2, partition_days_ahead=1)
+        # One connection: every call runs on the same backend, whose CPU time is measured.
+        db = await Database.connect(url, min_size=1, max_size=1, partition_days_ahead=1)
         try:
             return await _measure(db, rng, args)
         finally:
@@ -125,23 +142,30 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
         loop_snaps.extend(m.step(t, seq, True) for m in loop_markets)
         t += interval
     loop_snaps = loop_snaps[: args.loop_sample]
+    async with db.acquire() as conn:
+        backend = int(await conn.fetchval("SELECT pg_backend_pid()"))
     t0 = time.perf_counter()
+    c0, b0 = time.process_time(), _backend_cpu_s(backend)
     for s in loop_snaps:
         await repos.markets.save(s)
     loop_s = time.perf_counter() - t0
+    loop_cpu = _cpu_since(c0, b0, backend)
     loop_rate = len(loop_snaps) / loop_s
 
     # --- save_many per tick ----------------------------------------------------------------
     markets = [Market(f"KXBENCH-{i:05d}", rng) for i in range(args.markets)]
     many_s = 0.0
+    many_cpu = 0.0
     written = unchanged = received = 0
     per_tick: list[float] = []
     for k in range(args.ticks):
         when = BENCH_DAY + interval * k
         tick = [m.step(when, k + 1, k == 0 or rng.random() < args.change_rate) for m in markets]
         t0 = time.perf_counter()
+        c0, b0 = time.process_time(), _backend_cpu_s(backend)
         report = await repos.markets.save_many(tick)
         dt = time.perf_counter() - t0
+        many_cpu += _cpu_since(c0, b0, backend)
         many_s += dt
         per_tick.append(dt)
         written += report.written
@@ -158,10 +182,12 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
         total = int(await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part))
         heap = int(await conn.fetchval("SELECT pg_relation_size($1::regclass)", part))
         indexes = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
-        avg_width = await conn.fetchval(
-            f"SELECT avg(pg_column_size(t.*))::float8 FROM {part} t"
-        )
+        avg_width = await conn.fetchval(f"SELECT avg(pg_column_size(t.*))::float8 FROM {part} t")
     per_tick.sort()
+    cpu_note = (
+        "python process CPU + PostgreSQL backend CPU of the timed calls: what the work costs "
+        "without contention from other processes (the calls are sequential)"
+    )
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
@@ -177,14 +203,22 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
             "rows_written_per_s": round(many_rate_written),
             "tick_p50_ms": round(per_tick[len(per_tick) // 2] * 1000, 1),
             "tick_max_ms": round(per_tick[-1] * 1000, 1),
+            "cpu_seconds": round(many_cpu, 3),
+            "snapshots_per_cpu_s": round(received / many_cpu) if many_cpu else None,
         },
         "save_loop": {
             "rows_measured": len(loop_snaps),
             "seconds": round(loop_s, 3),
             "rows_per_s": round(loop_rate),
             "extrapolated_seconds_for_full_size": round(received / loop_rate, 1),
+            "cpu_seconds": round(loop_cpu, 3),
+            "rows_per_cpu_s": round(len(loop_snaps) / loop_cpu) if loop_cpu else None,
         },
         "speedup": round(many_rate_received / loop_rate, 1),
+        "speedup_cpu": round((received / many_cpu) / (len(loop_snaps) / loop_cpu), 1)
+        if many_cpu and loop_cpu
+        else None,
+        "cpu_note": cpu_note,
         "bytes_per_row": {
             "total": round(total / rows, 1) if rows else None,
             "heap": round(heap / rows, 1) if rows else None,
@@ -214,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         f"written/s) over {sm['snapshots']:,} snapshots; save loop: {loop['rows_per_s']:,} rows/s "
         f"measured on {loop['rows_measured']:,} rows (full size extrapolated: "
         f"{loop['extrapolated_seconds_for_full_size']} s); ratio {result['speedup']}x; "
-        f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']})",
+        f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']}); "
+        f"CPU-time based: save_many {sm['snapshots_per_cpu_s']:,} snapshots/CPU-s, "
+        f"loop {loop['rows_per_cpu_s']:,} rows/CPU-s, ratio {result['speedup_cpu']}x",
         file=sys.stderr,
     )
     return 0

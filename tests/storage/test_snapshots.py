@@ -401,3 +401,15 @@ async def test_snapshot_frame(repos: Repositories, snap: Snap) -> None:
     assert empty["yes_bid"].dtype == "float64"
     everything = await repos.markets.snapshot_frame(None)
     assert len(everything) == 4
+
+
+async def test_bad_row_in_a_later_copy_chunk(db: Database, repos: Repositories, snap: Snap) -> None:
+    batch = [snap(f"KXA-{i:05d}", 0) for i in range(2500)]
+    bad = MarketSnapshot.model_construct(**{**batch[2100].model_dump(), "volume": 5.0})
+    with pytest.raises(ValueError, match=r"#2100 \(KXA-02100\): volume=5.0 must be a Decimal"):
+        await repos.markets.save_many([*batch[:2100], bad, *batch[2101:]])
+    assert await _count(db) == 0
+    # The pool's connections are still usable afterwards.
+    for _ in range(3):
+        assert (await repos.markets.save_many(batch)).written in (0, 2500)
+    assert await _count(db) == 2500

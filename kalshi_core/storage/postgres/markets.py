@@ -32,7 +32,7 @@ from kalshi_core.storage.postgres.snapshot_writer import (
     ROW_INSERT_MARKETS,
     ROW_WRITE,
     WRITER_LOCK,
-    encode_stage,
+    distinct_timestamps,
     prepare_stage,
     validate_snapshots,
     write_tick,
@@ -262,8 +262,7 @@ class PostgresMarketRepository:
         the number of distinct tickers.
         """
         self._db.require_writable()
-        payload = encode_stage(snapshots) if snapshots else b""
-        snap_days = {day_of(ts) for ts in {s.timestamp for s in snapshots}}
+        snap_days = {day_of(ts) for ts in distinct_timestamps(snapshots)}
         page_days = raw_page_days(raw_pages)
         async with self._db.acquire() as conn:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -272,7 +271,7 @@ class PostgresMarketRepository:
                         await self._db.ensure_partitions(conn, "market_snapshots", snap_days)
                     if page_days:
                         await self._db.ensure_partitions(conn, "raw_pages", page_days)
-                    return await self._write_tick(conn, payload, snapshots, poll, raw_pages)
+                    return await self._write_tick(conn, snapshots, poll, raw_pages)
                 except (
                     asyncpg.DeadlockDetectedError,
                     asyncpg.SerializationError,
@@ -290,7 +289,6 @@ class PostgresMarketRepository:
     async def _write_tick(
         self,
         conn: asyncpg.Connection,
-        payload: bytes,
         snapshots: Sequence[MarketSnapshot],
         poll: IngestPoll | None,
         raw_pages: Sequence[RawPage],
@@ -300,7 +298,7 @@ class PostgresMarketRepository:
             await prepare_stage(conn)
         async with conn.transaction():
             if snapshots:
-                report = await write_tick(conn, snapshots, payload)
+                report = await write_tick(conn, snapshots)
             if poll is not None:
                 seen = poll.markets_seen or len({s.market_ticker for s in snapshots})
                 recorded = poll.model_copy(

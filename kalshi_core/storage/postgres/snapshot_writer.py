@@ -21,9 +21,8 @@ Rows are written in (market_id, observed_at) order so concurrent writers lock in
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -74,12 +73,7 @@ ORDER BY 1
 ON CONFLICT (ticker) DO NOTHING
 """
 
-_STORED_BEFORE = f"""
-    SELECT h.observed_at AS at, ROW({_qualified("h")}) AS q
-    FROM market_snapshots h
-    WHERE h.market_id = {{alias}}.market_id AND h.observed_at <= {{alias}}.observed_at
-    ORDER BY h.observed_at DESC LIMIT 1
-"""
+_P = ", ".join(f"p_{c}" for c in QUOTE_COLUMNS)
 
 _UPSERT_LATEST_SET = f"""
 ON CONFLICT (market_id) DO UPDATE SET
@@ -96,7 +90,7 @@ WHERE EXCLUDED.observed_at > market_latest.observed_at
 _WRITE_UNIQUE = f"""
 WITH s AS (
     SELECT m.id AS market_id, src.observed_at, src.source, src.sequence, {_qualified("src")},
-           ROW({_qualified("src")}) AS q, l.observed_at AS l_observed_at, l.ctid AS l_ctid,
+           l.observed_at AS l_observed_at, l.ctid AS l_ctid,
            CASE WHEN l.market_id IS NULL THEN 'new'
                 WHEN src.observed_at <= l.changed_at THEN 'late'
                 WHEN ROW({_qualified("src")}) IS DISTINCT FROM ROW({_qualified("l")})
@@ -107,8 +101,14 @@ WITH s AS (
     LEFT JOIN market_latest l ON l.market_id = m.id
 ),
 late AS (
-    SELECT s.*, p.at AS stored_at, (p.at IS NULL OR s.q IS DISTINCT FROM p.q) AS differs
-    FROM s LEFT JOIN LATERAL ({_STORED_BEFORE.format(alias="s")}) p ON true
+    SELECT s.*, p.at AS stored_at,
+           (p.at IS NULL OR ROW({_qualified("s")}) IS DISTINCT FROM ROW({_P})) AS differs
+    FROM s LEFT JOIN LATERAL (
+        SELECT h.observed_at AS at, {", ".join(f"h.{c} AS p_{c}" for c in QUOTE_COLUMNS)}
+        FROM market_snapshots h
+        WHERE h.market_id = s.market_id AND h.observed_at <= s.observed_at
+        ORDER BY h.observed_at DESC LIMIT 1
+    ) p ON true
     WHERE s.kind = 'late'
 ),
 want AS (
@@ -276,6 +276,16 @@ def _check_time(i: int, s: MarketSnapshot) -> None:
         )
 
 
+def distinct_timestamps(snapshots: Sequence[MarketSnapshot]) -> set[datetime]:
+    """The batch's distinct observation times (usually one); rejects a naive one by name."""
+    stamps = {s.timestamp for s in snapshots}
+    for ts in stamps:
+        if not isinstance(ts, datetime) or ts.tzinfo is None or ts.utcoffset() is None:
+            i = next(i for i, s in enumerate(snapshots) if s.timestamp is ts)
+            _check_time(i, snapshots[i])
+    return stamps
+
+
 def _range_message(i: int, s: MarketSnapshot, name: str) -> str:
     v = getattr(s, name)
     if name in PRICES:
@@ -290,16 +300,17 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def encode_stage(snapshots: Sequence[MarketSnapshot]) -> bytes:
+def encode_stage(snapshots: Sequence[MarketSnapshot], start: int = 0) -> bytes:
     """The batch as COPY text rows for the staging table (checks types, time zones, sources).
 
     Ranges are not checked here: the staging table's constraints do that for the whole batch.
+    `start` is the index of `snapshots[0]` in the whole batch (the `ord` column).
     """
     iso_of: dict[datetime, str] = {}
     lines: list[str] = []
     append = lines.append
     codes = SOURCE_CODES
-    for i, s in enumerate(snapshots):
+    for i, s in enumerate(snapshots, start):
         if type(s) is not MarketSnapshot and not isinstance(s, MarketSnapshot):
             raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
         d = s.__dict__
@@ -368,13 +379,20 @@ async def prepare_stage(conn: asyncpg.Connection) -> None:
     await conn.execute(CREATE_STAGE)
 
 
-async def write_tick(
-    conn: asyncpg.Connection, snapshots: Sequence[MarketSnapshot], payload: bytes
-) -> SaveReport:
+COPY_CHUNK: Final = 2000
+"""Rows per COPY message: the server parses one chunk while Python encodes the next."""
+
+
+async def _stage_chunks(snapshots: Sequence[MarketSnapshot]) -> AsyncIterator[bytes]:
+    for start in range(0, len(snapshots), COPY_CHUNK):
+        yield encode_stage(snapshots[start : start + COPY_CHUNK], start)
+
+
+async def write_tick(conn: asyncpg.Connection, snapshots: Sequence[MarketSnapshot]) -> SaveReport:
     """Steps 1-3 of the module docstring, inside the caller's transaction."""
     try:
         await conn.copy_to_table(
-            STAGE, source=io.BytesIO(payload), columns=STAGE_COLUMNS, format="text"
+            STAGE, source=_stage_chunks(snapshots), columns=STAGE_COLUMNS, format="text"
         )
     except (asyncpg.CheckViolationError, asyncpg.DataError) as exc:
         raise _violation_to_value_error(exc, snapshots) from exc
