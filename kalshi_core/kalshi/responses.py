@@ -15,7 +15,7 @@ from kalshi_core.models import Event, Market, MarketSnapshot
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RawPage:
     """One page exactly as received (ADR-003 `raw_data`), kept per page, not per row.
 
@@ -28,6 +28,12 @@ class RawPage:
     body: bytes
     params: Mapping[str, Any] = field(default_factory=dict)
     cursor: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RawPage(endpoint={self.endpoint!r}, cursor={self.cursor!r}, "
+            f"fetched_at={self.fetched_at.isoformat()}, body=<{len(self.body)} bytes>)"
+        )
 
 
 @dataclass(slots=True)
@@ -46,7 +52,12 @@ class CallStats:
         self.rate_wait_s += other.rate_wait_s
 
 
-@dataclass(frozen=True, slots=True)
+# Results hold up to ~10^5 models and ~10^8 bytes of pages, so their reprs are summaries: a full
+# repr takes seconds, and Python 3.11's asyncio.run() builds one of the main task's result when
+# it restores the SIGINT handler.
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Listing(Generic[T]):
     """A cursor-paginated listing. `complete` is False when `max_pages` stopped it early, or
     when a partial listing was asked for and a page failed (`error` says why)."""
@@ -57,6 +68,12 @@ class Listing(Generic[T]):
     stats: CallStats
     raw_pages: list[RawPage] = field(default_factory=list)
     error: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Listing(items=<{len(self.items)}>, complete={self.complete}, pages={self.pages}, "
+            f"stats={self.stats!r}, raw_pages=<{len(self.raw_pages)}>, error={self.error!r})"
+        )
 
 
 class MarketRecord(NamedTuple):
@@ -74,7 +91,7 @@ class EventRecord:
     markets: list[MarketRecord]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class MarketScan:
     """One scan of `/markets` for the ingestion job (the catalogue or a watchlist).
 
@@ -95,6 +112,15 @@ class MarketScan:
     pages: int
     error: str | None = None
     rate_wait_s: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"MarketScan(observed_at={self.observed_at.isoformat()}, sequence={self.sequence}, "
+            f"markets=<{len(self.markets)}>, snapshots=<{len(self.snapshots)}>, "
+            f"raw_pages=<{len(self.raw_pages)}>, requests={self.requests}, retries={self.retries}, "
+            f"http_429s={self.http_429s}, complete={self.complete}, pages={self.pages}, "
+            f"error={self.error!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
