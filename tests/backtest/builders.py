@@ -102,7 +102,7 @@ def market_meta(draw: st.DrawFn, j: int, n_bars: int) -> MarketMeta:
         settle_time = at(draw(st.integers(0, n_bars + 3)))
     return MarketMeta(
         ticker=f"KXT-{j}",
-        result=result,  # type: ignore[arg-type]
+        result=result,
         settlement_value=Decimal("0.3700") if result == "scalar" else None,
         close_time=close_time,
         settlement_time=settle_time,

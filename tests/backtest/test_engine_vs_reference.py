@@ -103,6 +103,7 @@ def test_vectorbt_result_matches_reference_trade_by_trade(case: Case) -> None:
         assert g.fees == w.fees
         assert g.pnl == w.pnl
         assert g.exit_reason == w.exit_reason
+        assert g.exit_price is not None
         assert abs(g.exit_price - w.exit_price) <= MICRO
     if ref.trades:
         wins = sum(1 for t in ref.trades if t.pnl > 0)

@@ -196,4 +196,4 @@ def test_meta_from_stored_models_prefers_the_event_fee_override() -> None:
     assert (over.fee_type, over.fee_multiplier) == ("quadratic", Decimal(2))
     open_market = market.model_copy(update={"result": None})
     assert MarketMeta.from_market(open_market).result is None
-    assert MarketMeta.from_market(market).settlement_time - at(0) == timedelta(minutes=6)
+    assert MarketMeta.from_market(market).settlement_time == at(0) + timedelta(minutes=6)

@@ -26,7 +26,7 @@ ASK = [0.44, 0.45, 0.46, 0.47, 0.48, 0.49]
 def meta(result: str | None, close: float | None = 3, settle: float | None = 3.5) -> MarketMeta:
     return MarketMeta(
         ticker="KX-A",
-        result=result,  # type: ignore[arg-type]
+        result=result,
         close_time=at(close) if close is not None else None,
         settlement_time=at(settle) if settle is not None else None,
     )
