@@ -36,7 +36,7 @@ class FaultConfig:
     outage_until: float = 0.0
     """Wall-clock epoch seconds until which every request fails."""
     outage_mode: str = "503"
-    """'503' (answer 503) or 'reset' (close the connection without an answer)."""
+    """'503' (answer 503) or 'reset' (drop the connection mid-response)."""
     storm_until: float = 0.0
     """Wall-clock epoch seconds until which every request gets 429."""
     seed: int = 0

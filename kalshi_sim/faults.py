@@ -9,6 +9,7 @@ Admin paths (/_sim/...) bypass both.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 import time
@@ -136,8 +137,7 @@ class FaultMiddleware:
         if now < cfg.outage_until:
             st.count("outage_rejections")
             if cfg.outage_mode == "reset":
-                # Ending the response without ever starting it makes uvicorn drop the connection.
-                raise ConnectionAbortedError("simulated outage")
+                await _drop_connection(send)
             await _send(
                 send,
                 503,
@@ -161,7 +161,7 @@ class FaultMiddleware:
         if st.roll(cfg.timeout_rate):
             st.count("fault_timeout")
             await asyncio.sleep(cfg.hang_s)
-            raise ConnectionAbortedError("simulated timeout")
+            await _drop_connection(send)
         if st.roll(cfg.error_rate):
             st.count("fault_5xx")
             code = st.rng.choice((500, 502, 503))
@@ -216,6 +216,34 @@ def _counting_send(send: Send, st: FaultState) -> Send:
         await send(message)
 
     return wrapped
+
+
+class SimulatedDisconnect(Exception):  # noqa: N818 - it is a signal, not an error
+    """Raised after a response has started so the server closes the connection mid-response."""
+
+
+class _QuietDisconnects(logging.Filter):
+    """Keeps uvicorn from logging a traceback for every simulated disconnect."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SimulatedDisconnect)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDisconnects())
+
+
+async def _drop_connection(send: Send) -> None:
+    """Start a response that promises a body, then abort: the client sees the connection drop
+    (httpx: RemoteProtocolError), which is what a reset or a dying upstream looks like."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    raise SimulatedDisconnect
 
 
 async def _send(send: Send, status: int, body: bytes) -> None:

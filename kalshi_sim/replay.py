@@ -240,7 +240,7 @@ def _replay_universe(
     for ev, members in sorted(by_event.items()):
         st = ev.split("-")[0]
         if st not in series:
-            series[st] = b.add_series(tpl, "", st)
+            series[st] = b.add_series(tpl, st, st)
         strikes = []
         for t in members:
             mt = _STRIKE.match(t.rsplit("-", 1)[-1])
@@ -275,8 +275,6 @@ def _replay_universe(
             else:
                 strike = {"strike_type": "custom"}
                 sub = t.rsplit("-", 1)[-1]
-            b.u.m_ticker.append("")  # placeholder replaced below to keep add_market's naming
-            b.u.m_ticker.pop()
             b.add_market(
                 events[ev],
                 tpl,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_candles_agree_with_trades_and_quotes(client: httpx.Client) -> None:
         assert lo <= Decimal(p["low_dollars"]) <= Decimal(p["high_dollars"]) <= hi
     traded = [c for c in candles if c["price"]["close_dollars"] is not None]
     assert traded[-1]["price"]["close_dollars"] == m["last_price_dollars"]
-    for prev, cur in zip(traded, traded[1:], strict=False):
+    for prev, cur in itertools.pairwise(traded):
         assert cur["price"]["previous_dollars"] == prev["price"]["close_dollars"]
 
 
