@@ -56,7 +56,7 @@ def test_markets_show_the_recorded_quotes(replay: SimServer) -> None:
         httpx.Client(base_url=replay.root_url) as admin,
     ):
         assert admin.get("/_sim/clock").json()["sim_ts"] == pytest.approx(times[0])
-        for ts in times[:: max(1, len(times) // 12)] + [times[-1]]:
+        for ts in [*times[:: max(1, len(times) // 12)], times[-1]]:
             admin.post("/_sim/clock", json={"sim_ts": ts + 30}).raise_for_status()
             body = api.get("/markets").json()
             assert not openapi_errors(body, "GetMarketsResponse")
