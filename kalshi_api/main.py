@@ -72,11 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level, json=settings.log_json)
-        db = await open_database(settings)
+        # Read at startup, not at build time: a test may point a built app at its database.
+        current: Settings = app.state.settings
+        configure_logging(current.log_level, json=current.log_json)
+        db = await open_database(current)
         app.state.db = db
         app.state.repos = repositories(db)
-        app.state.reads = ApiReads(db, count_cache_s=settings.api_count_cache_s)
+        app.state.reads = ApiReads(db, count_cache_s=current.api_count_cache_s)
         try:
             yield
         finally:

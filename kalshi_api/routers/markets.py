@@ -108,7 +108,8 @@ async def get_market(reads: ReadsDep, ticker: TickerPath) -> Any:
     name="history",
     summary="A market's stored snapshots, newest first",
     description="Rows are stored when the quote changes, so consecutive points differ. "
-    "`start <= timestamp < end`; both need a timezone (e.g. 2026-01-01T00:00:00Z). "
+    "`start <= timestamp < end`; both are ISO-8601 with a timezone (e.g. "
+    "2026-01-01T00:00:00Z) and start must be before end (422 otherwise). "
     f"`yes_price`: {YES_PRICE_DOC}",
     response_model=list[HistoryPointOut],
 )

@@ -321,6 +321,8 @@ BAD_REQUESTS = [
     "/api/v1/markets/KXH-E-M/history?start=2026-11-20T00:00:00",  # naive
     "/api/v1/markets/KXH-E-M/history?end=2026-11-20",  # a date is naive too
     "/api/v1/markets/KXH-E-M/history?start=yesterday",
+    "/api/v1/markets/KXH-E-M/history?start=1700000000",  # a Unix time is not ISO-8601
+    "/api/v1/markets/KXH-E-M/history?start=0.5",
     "/api/v1/markets/KXH-E-M/history?start=2026-13-45T00:00:00Z",
     "/api/v1/markets/KXH-E-M/history?start=2026-11-21T00:00:00Z&end=2026-11-20T00:00:00Z",
     "/api/v1/markets/KXH-E-M/history?start=2026-11-20T00:00:00Z&end=2026-11-20T00:00:00Z",
