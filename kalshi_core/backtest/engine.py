@@ -36,6 +36,9 @@ from kalshi_core.backtest.kernels import (
     O_PRICE,
     O_REASON,
     ORDER_FIELDS,
+    R_END,
+    R_SETTLEMENT,
+    R_VOID,
     REASON_NAMES,
     simulate_nb,
 )
@@ -246,9 +249,6 @@ def _result_from_portfolio(
 ) -> BacktestResult:
     n_bars = quotes.n_bars
     end_time = quotes.index[-1] + quotes.step
-    reason_at = {
-        (int(r[O_BAR]), int(r[O_MARKET])): REASON_NAMES[int(r[O_REASON])] for r in kernel.orders
-    }
     value = np.asarray(portfolio.value(), dtype=np.float64).reshape(-1)
     pnl = value - init_cash  # n_bars + 1 rows
     total = _dec(pnl[-1])
@@ -256,64 +256,69 @@ def _result_from_portfolio(
     if abs(total - exact_total) > Decimal("0.00001"):
         raise EngineConsistencyError(f"vectorbt PnL {total} != fill engine PnL {exact_total}")
 
+    # Why each order was placed, looked up by (row, column) of vectorbt's records.
+    reason_grid = np.full((n_bars + 1, quotes.n_markets), -1, dtype=np.int8)
+    o = kernel.orders
+    reason_grid[o[:, O_BAR], o[:, O_MARKET]] = o[:, O_REASON]
+    times: list[datetime] = list(quotes.index.to_pydatetime())
+
     def bar_time(idx: int, market: int) -> datetime:
         if idx < n_bars:
-            return quotes.index[idx].to_pydatetime()
+            return times[idx]
         settle = quotes.settle_time(market)
-        if reason_at.get((idx, market)) in ("settlement", "void") and settle is not None:
+        if reason_grid[idx, market] in (R_SETTLEMENT, R_VOID) and settle is not None:
             return settle
         return end_time.to_pydatetime()
 
     # One exit trade per closing order; a position (one entry, no pyramiding) is the group of
     # exit trades sharing its parent_id. Aggregating here saves loading vectorbt's position
-    # kernels in every fresh process.
-    settlement = exit_ = marked = Decimal(0)
-    positions: dict[int, dict[str, Any]] = {}
-    for rec in portfolio.exit_trades.values:
-        col, exit_idx = int(rec["col"]), int(rec["exit_idx"])
-        why = reason_at[(exit_idx, col)]
-        gross = _dec((rec["exit_price"] - rec["entry_price"]) * rec["size"])
-        if why in ("settlement", "void"):
-            settlement += gross
-        elif why == "end_of_data":
-            marked += gross
-        else:
-            exit_ += gross
-        pos = positions.setdefault(
-            int(rec["parent_id"]),
-            {
-                "col": col,
-                "entry_idx": int(rec["entry_idx"]),
-                "entry_price": float(rec["entry_price"]),
-                "size": 0.0,
-                "proceeds": 0.0,
-                "fees": 0.0,
-                "pnl": 0.0,
-                "exit_idx": -1,
-            },
-        )
-        pos["size"] += float(rec["size"])
-        pos["proceeds"] += float(rec["size"] * (rec["exit_price"] - VBT_PRICE_OFFSET))
-        pos["fees"] += float(rec["entry_fees"] + rec["exit_fees"])
-        pos["pnl"] += float(rec["pnl"])
-        if exit_idx >= pos["exit_idx"]:
-            pos["exit_idx"] = exit_idx
-            pos["why"] = why
+    # kernels in every fresh process. Money goes to integer micro-dollars before any sum, so
+    # the totals are exact.
+    et = portfolio.exit_trades.values
+    col = et["col"].astype(np.int64)
+    exit_idx = et["exit_idx"].astype(np.int64)
+    why = reason_grid[exit_idx, col]
+    gross = np.rint((et["exit_price"] - et["entry_price"]) * et["size"] * 1e6).astype(np.int64)
+    settled = (why == R_SETTLEMENT) | (why == R_VOID)
+    marked_rows = why == R_END
+    settlement = Decimal(int(gross[settled].sum())) / _MICRO_PER_UNIT
+    marked = Decimal(int(gross[marked_rows].sum())) / _MICRO_PER_UNIT
+    exit_ = Decimal(int(gross[~settled & ~marked_rows].sum())) / _MICRO_PER_UNIT
+
+    parents, first, group = np.unique(et["parent_id"], return_index=True, return_inverse=True)
+    n_pos = parents.shape[0]
+    size_c = np.zeros(n_pos, dtype=np.int64)
+    proceeds_u = np.zeros(n_pos, dtype=np.int64)
+    fees_c = np.zeros(n_pos, dtype=np.int64)
+    pnl_u = np.zeros(n_pos, dtype=np.int64)
+    last_exit = np.full(n_pos, -1, dtype=np.int64)
+    np.add.at(size_c, group, np.rint(et["size"] * COUNT_SCALE).astype(np.int64))
+    exit_px = et["exit_price"] - VBT_PRICE_OFFSET
+    np.add.at(proceeds_u, group, np.rint(et["size"] * exit_px * 1e6).astype(np.int64))
+    fees = et["entry_fees"] + et["exit_fees"]
+    np.add.at(fees_c, group, np.rint(fees * 100).astype(np.int64))
+    np.add.at(pnl_u, group, np.rint(et["pnl"] * 1e6).astype(np.int64))
+    np.maximum.at(last_exit, group, exit_idx)
+    pos_col = col[first]
+    entry_px_u = np.rint((et["entry_price"][first] - VBT_PRICE_OFFSET) * PRICE_SCALE)
+    entry_idx = et["entry_idx"][first].astype(np.int64)
+    last_why = reason_grid[last_exit, pos_col]
 
     trades: list[BacktestTrade] = []
-    for pos in positions.values():
-        col = pos["col"]
+    for i in range(n_pos):
+        c = int(pos_col[i])
+        contracts = Decimal(int(size_c[i])).scaleb(-2)
         trades.append(
             BacktestTrade(
-                market_ticker=quotes.tickers[col],
-                entry_time=bar_time(pos["entry_idx"], col),
-                entry_price=_dec(pos["entry_price"] - VBT_PRICE_OFFSET, Decimal("0.0001")),
-                exit_time=bar_time(pos["exit_idx"], col),
-                exit_price=_dec(pos["proceeds"] / pos["size"]),
-                contracts=_dec(pos["size"], Decimal("0.01")),
-                fees=_dec(pos["fees"], Decimal("0.01")),
-                pnl=_dec(pos["pnl"]),
-                exit_reason=pos["why"],
+                market_ticker=quotes.tickers[c],
+                entry_time=bar_time(int(entry_idx[i]), c),
+                entry_price=Decimal(int(entry_px_u[i])).scaleb(-4),
+                exit_time=bar_time(int(last_exit[i]), c),
+                exit_price=(Decimal(int(proceeds_u[i])).scaleb(-6) / contracts).quantize(MICRO),
+                contracts=contracts,
+                fees=Decimal(int(fees_c[i])).scaleb(-2),
+                pnl=Decimal(int(pnl_u[i])).scaleb(-6),
+                exit_reason=REASON_NAMES[int(last_why[i])],
             )
         )
     trades.sort(key=lambda tr: (tr.entry_time, tr.market_ticker))
