@@ -134,7 +134,7 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
 
     # --- baseline: row-by-row save on a sample (other markets, other day) -------------------
     loop_markets = [Market(f"KXLOOP-{i:05d}", rng) for i in range(args.markets)]
-    loop_snaps = []
+    loop_snaps: list[MarketSnapshot] = []
     seq = 0
     t = LOOP_DAY
     while len(loop_snaps) < args.loop_sample:

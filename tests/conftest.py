@@ -11,6 +11,8 @@ Fixtures (names are stable; other test areas depend on them):
 - `repos` (session): `repositories(db)`, every PostgreSQL repository.
 - `clean_db` (function): TRUNCATEs every data table (identities restarted) before the test and
   yields the `Database`; request it in each test that writes, so tests stay independent.
+- `empty_database_url` (function): a fresh database with no schema at all (for migration
+  tests), dropped after the test.
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ def database_url() -> Iterator[str]:
     url = create_database(name)
     try:
         upgrade(url, partition_days_ahead=3)
+        yield url
+    finally:
+        drop_database(name)
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    name = f"kalshi_test_empty_{uuid.uuid4().hex[:10]}"
+    url = create_database(name)
+    try:
         yield url
     finally:
         drop_database(name)

@@ -38,7 +38,7 @@ def build_snapshot(
     return MarketSnapshot(
         market_ticker=ticker,
         timestamp=when,
-        source=source,  # type: ignore[arg-type]
+        source=source,
         sequence=sequence,
         yes_bid=_d(bid),
         yes_ask=_d(ask),

@@ -337,7 +337,7 @@ class PostgresMarketRepository:
     async def get_all_latest(
         self, flt: MarketFilter | None = None, limit: int = 100, offset: int = 0
     ) -> Page[LatestQuote]:
-        """Latest quotes joined with metadata, filtered, sorted (ticker breaks ties), paged.
+        """Latest quotes joined with metadata, filtered, sorted (ticker A-Z breaks ties), paged.
 
         `search` is a case-insensitive substring of the ticker or the title; it is a bound
         parameter with LIKE wildcards escaped, so any input is just text.
@@ -366,7 +366,7 @@ class PostgresMarketRepository:
         nulls = "NULLS LAST"
         order = f"{_SORTS[flt.sort]} {direction} {nulls}"
         if flt.sort != "ticker":
-            order += f", m.ticker {direction}"
+            order += ", m.ticker ASC"  # ties read alphabetically whatever the direction
         page_sql = f"""
             SELECT {_M_SELECT}, {_L_SELECT}
             FROM markets m JOIN market_latest l ON l.market_id = m.id
