@@ -11,7 +11,8 @@ dropped at the end):
 - `save` loop: `--loop-sample` snapshots of other markets on another day, one call per
   snapshot; its rate is extrapolated to the full size (stated in the output).
 - bytes/row: pg_total_relation_size (heap + indexes + TOAST) of the save_many day partition
-  after VACUUM ANALYZE, divided by its rows; heap and index shares are reported too.
+  after VACUUM ANALYZE, divided by its rows; heap and index shares are reported too, and the
+  same after `partitions.compact_partition` (what a finished day costs).
 Goals: save_many >= 100,000 rows/s and >= 50x the loop; <= 100 bytes/row.
 """
 
@@ -37,6 +38,7 @@ from kalshi_core.logs import configure_logging
 from kalshi_core.models import MarketSnapshot
 from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.migrate import upgrade
+from kalshi_core.storage.partitions import compact_partition
 
 BENCH_DAY = datetime(2026, 1, 15, tzinfo=UTC)
 LOOP_DAY = datetime(2026, 1, 14, tzinfo=UTC)
@@ -183,6 +185,12 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
         heap = int(await conn.fetchval("SELECT pg_relation_size($1::regclass)", part))
         indexes = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
         avg_width = await conn.fetchval(f"SELECT avg(pg_column_size(t.*))::float8 FROM {part} t")
+        await compact_partition(conn, "market_snapshots", BENCH_DAY.date())
+        await conn.execute(f"VACUUM ANALYZE {part}")
+        total_compact = int(
+            await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part)
+        )
+        indexes_compact = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
     per_tick.sort()
     cpu_note = (
         "python process CPU + PostgreSQL backend CPU of the timed calls: what the work costs "
@@ -223,7 +231,9 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
             "total": round(total / rows, 1) if rows else None,
             "heap": round(heap / rows, 1) if rows else None,
             "indexes": round(indexes / rows, 1) if rows else None,
-            "avg_tuple_data": round(avg_width or 0.0, 1),
+            "avg_tuple_incl_header": round(avg_width or 0.0, 1),
+            "total_after_compaction": round(total_compact / rows, 1) if rows else None,
+            "indexes_after_compaction": round(indexes_compact / rows, 1) if rows else None,
             "rows": rows,
         },
     }
@@ -248,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         f"written/s) over {sm['snapshots']:,} snapshots; save loop: {loop['rows_per_s']:,} rows/s "
         f"measured on {loop['rows_measured']:,} rows (full size extrapolated: "
         f"{loop['extrapolated_seconds_for_full_size']} s); ratio {result['speedup']}x; "
-        f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']}); "
+        f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']}), "
+        f"{size['total_after_compaction']} after compact_partition; "
         f"CPU-time based: save_many {sm['snapshots_per_cpu_s']:,} snapshots/CPU-s, "
         f"loop {loop['rows_per_cpu_s']:,} rows/CPU-s, ratio {result['speedup_cpu']}x",
         file=sys.stderr,

@@ -127,6 +127,11 @@ class Database:
         if self.readonly:
             raise PermissionError("this Database was opened read-only (readonly=True)")
 
+    def forget_partitions(self) -> None:
+        """Drop what the partition cache knows (after partitions were dropped by hand)."""
+        self.partitions.forget()
+        self._ahead_done.clear()
+
     async def ensure_partitions(
         self, conn: asyncpg.Connection, table: str, days: Iterable[date]
     ) -> None:
