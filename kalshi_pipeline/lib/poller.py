@@ -28,6 +28,8 @@ log = get_logger(__name__)
 # A missed-tick backlog older than this is not back-filled with `missed` rows: an outage of days
 # is visible from the gap itself and need not write tens of thousands of rows.
 MISSED_BACKFILL_LIMIT = timedelta(hours=24)
+# Shortest deadline of one tick's scan (3 poll intervals when that is longer).
+TICK_DEADLINE_FLOOR_S = 15.0
 
 
 class ScanResult(Protocol):
@@ -157,7 +159,12 @@ async def _poll_tick(
     t0 = time.perf_counter()
     outcome = TickOutcome(tick, "ok")
     try:
-        result = await scan(tick, sequence_for(tick))
+        # a tick never blocks the window: past its deadline it is an error and the grid goes on
+        deadline = max(3.0 * grid.interval_s, TICK_DEADLINE_FLOOR_S)
+        try:
+            result = await asyncio.wait_for(scan(tick, sequence_for(tick)), timeout=deadline)
+        except TimeoutError:
+            raise TimeoutError(f"scan did not finish within {deadline:g}s") from None
         t1 = time.perf_counter()
         outcome.http_s = t1 - t0
         outcome.markets_seen = len(result.snapshots)
