@@ -1,0 +1,1 @@
+"""History backfill assets: trades and candlesticks by UTC day."""
