@@ -180,7 +180,7 @@ def backtest_signals(
     """`run_backtest` for signals computed elsewhere (a notebook, a test)."""
     kernel = run_kernel(quotes, signals, fill_delay_bars=fill_delay_bars)
     portfolio, init_cash = _vectorbt_portfolio(quotes, kernel)
-    return _result_from_portfolio(
+    result = _result_from_portfolio(
         quotes,
         kernel,
         portfolio,
@@ -191,6 +191,18 @@ def backtest_signals(
         fill_delay_bars=fill_delay_bars,
         universe=universe,
     )
+    log.info(
+        "backtest finished",
+        extra={
+            "strategy": strategy_name,
+            "markets": quotes.n_markets,
+            "bars": quotes.n_bars,
+            "trades": result.num_trades,
+            "total_pnl": str(result.total_pnl),
+            "sharpe": result.sharpe_ratio,
+        },
+    )
+    return result
 
 
 def _vectorbt_portfolio(quotes: QuoteArrays, kernel: KernelRun) -> tuple[Any, float]:
