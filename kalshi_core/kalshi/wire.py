@@ -7,12 +7,14 @@ Accepts both formats Kalshi has served:
   counts (`volume: 10`); where both are present the exact `*_dollars`/`*_fp` value wins.
 Unknown fields are ignored; missing or null optional fields take their defaults.
 
-Speed: a catalogue scan parses ~104,000 markets, and pydantic validation of every field costs
-more than the whole scan budget. So the market/snapshot path checks each value explicitly (type,
-decimal syntax, price in [0, 1], count >= 0, timezone-aware time) and then builds the frozen
-models without re-validating (`_build`). The checks are the same ones the models enforce; tests
-re-validate parsed models through pydantic to keep the two in step. Less hot payloads (events,
-series, trades, candles, books) use the same field readers.
+Speed: a catalogue scan parses ~104,000 markets (~200 MB of JSON), and pydantic validation of
+every field costs more than the whole scan budget. So `/markets` pages are decoded by msgspec into
+slim structs that declare only the fields the workbench keeps (JSON types are checked in C, the
+rest of each object is skipped without building Python objects); then each value gets the checks
+the models would apply (decimal syntax, price in [0, 1], count finite and >= 0, timezone-aware
+time) and the frozen models are built without re-validation (`_builder`). Tests re-validate
+parsed models through pydantic to keep the two in step. Less hot payloads (events, series,
+trades, candles, books) go through orjson and the same field checks.
 
 Every failure raises `KalshiResponseError` naming the endpoint and the offending path
 (e.g. `GET /markets: markets[17].yes_bid_dollars: '1.2' is outside [0, 1]`); a page is parsed
@@ -46,9 +48,9 @@ from kalshi_core.models import (
 
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
-_HUNDRED: Final = Decimal(100)
 _CACHE_MAX: Final = 200_000
 _GO_ZERO_TIME_PREFIX: Final = "0001-01-01"
+_MISSING: Final = object()
 CANDLE_PERIODS: Final = (1, 60, 1440)
 
 
@@ -66,7 +68,12 @@ M = TypeVar("M", bound=BaseModel)
 
 # --- building frozen models without re-validation ---------------------------------------------
 
-_object_setattr = object.__setattr__
+# BaseModel keeps its state in slots; writing them through the slot descriptors skips the frozen
+# model's __setattr__ guard and object.__setattr__'s checks (this is what model_construct does).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
@@ -77,7 +84,7 @@ def _builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
     """
     fields = set(cls.model_fields)
     n = len(fields)
-    new = cls.__new__
+    new = object.__new__
 
     def build(values: dict[str, Any]) -> M:
         if len(values) != n:
@@ -86,12 +93,12 @@ def _builder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
                     if info.is_required():
                         raise WireFieldError(name, "missing required field")
                     values[name] = info.get_default(call_default_factory=True)
-        obj = new(cls)
-        _object_setattr(obj, "__dict__", values)
+        obj: M = new(cls)
+        _set_dict(obj, values)
         # Frozen models never mutate their fields-set, so one shared set per class is safe.
-        _object_setattr(obj, "__pydantic_fields_set__", fields)
-        _object_setattr(obj, "__pydantic_extra__", None)
-        _object_setattr(obj, "__pydantic_private__", None)
+        _set_fields_set(obj, fields)
+        _set_extra(obj, None)
+        _set_private(obj, None)
         return obj
 
     return build
@@ -342,9 +349,6 @@ def require_cursor(obj: Mapping[str, Any], endpoint: str) -> str:
     if type(v) is not str:
         raise KalshiResponseError(endpoint, f"cursor: expected a string, got {_type_name(v)}")
     return v
-
-
-_MISSING: Final = object()
 
 
 def decode_page(body: bytes, endpoint: str, items_key: str) -> tuple[list[Any], str]:
