@@ -35,6 +35,7 @@ from kalshi_sim.render import (
     event_fragment,
     join_array,
     market_fragments,
+    markets_array,
 )
 from kalshi_sim.universe import Universe, build_universe, rfc3339
 
@@ -260,6 +261,13 @@ def select_markets(
     return taken, cursor
 
 
+def render_markets_array(state: SimState, idx: Sequence[int], t: float) -> bytes:
+    """A JSON array of markets (the fast path used by the list endpoints)."""
+    arr = np.asarray(idx, np.int64)
+    rows = state.model.rows(arr, t) if len(arr) else np.zeros((0, kn.N_COLS), np.int64)
+    return markets_array(state.u, idx, rows, t, state.legacy)
+
+
 def render_markets(state: SimState, idx: Sequence[int], t: float) -> list[bytes]:
     arr = np.asarray(idx, np.int64)
     rows = state.model.rows(arr, t) if len(arr) else np.zeros((0, kn.N_COLS), np.int64)
@@ -291,7 +299,7 @@ async def get_markets(request: Request) -> Response:
     idx, cursor = select_markets(state, q, t, historical=False, limit=_limit(q))
     body = (
         b'{"markets":'
-        + join_array(render_markets(state, idx, t))
+        + render_markets_array(state, idx, t)
         + b',"cursor":'
         + orjson.dumps(cursor)
         + b"}"
@@ -306,7 +314,7 @@ async def get_historical_markets(request: Request) -> Response:
     idx, cursor = select_markets(state, q, t, historical=True, limit=_limit(q))
     body = (
         b'{"markets":'
-        + join_array(render_markets(state, idx, t))
+        + render_markets_array(state, idx, t)
         + b',"cursor":'
         + orjson.dumps(cursor)
         + b"}"
@@ -897,6 +905,7 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
         state.model.trades(0, now - 60.0, now)
         state.model.quote_ohlc(0, now - 60.0, now)
         state.model.book_levels(0, now, 1)
+        render_markets_array(state, [0], now)
     api = Starlette(
         routes=_routes(),
         exception_handlers={ApiError: api_error, 404: unknown_route},

@@ -118,6 +118,28 @@ def brownian(seed: int, e: int, depth: int, kmax: int, k: int) -> float:
     return a if k == lo else b
 
 
+CACHE_SLOTS = 4096
+
+
+def new_cache() -> tuple[np.ndarray, np.ndarray]:
+    """A direct-mapped memo of Brownian values for one request: markets of one event share
+    their path, so a page of brackets walks each (event, step) once."""
+    return np.full(CACHE_SLOTS, -1, np.int64), np.zeros(CACHE_SLOTS, np.float64)
+
+
+@_jit
+def brownian_cached(seed: int, e: int, depth: int, kmax: int, k: int, yk, yv) -> float:
+    key = e * 4294967296 + k
+    slot = (e * 1000003 + k * 7919) % CACHE_SLOTS
+    if yk[slot] == key:
+        cached: float = yv[slot]
+        return cached
+    y = brownian(seed, e, depth, kmax, k)
+    yk[slot] = key
+    yv[slot] = y
+    return y
+
+
 @_jit
 def step_of(t: float, grid0: float, kmax: int) -> int:
     k = math.floor((t - grid0) / STEP)
@@ -139,11 +161,13 @@ def p_regular(
     e_grid0: np.ndarray,
     e_kmax: np.ndarray,
     e_depth: np.ndarray,
+    yk,
+    yv,
 ) -> float:
     e = m_event[m]
     kmax = e_kmax[e]
     k = step_of(t, e_grid0[e], kmax)
-    y = brownian(seed, e, e_depth[e], kmax, k)
+    y = brownian_cached(seed, e, e_depth[e], kmax, k, yk, yv)
     rem = info_time(kmax, kmax) - info_time(k, kmax)
     lo = m_lo[m]
     hi = m_hi[m]
@@ -168,13 +192,15 @@ def p_at(
     e_grid0: np.ndarray,
     e_kmax: np.ndarray,
     e_depth: np.ndarray,
+    yk,
+    yv,
 ) -> float:
     """Fair YES probability of market m at time t (combos: product over independent legs)."""
     if not m_mve[m]:
-        return p_regular(seed, m, t, m_event, m_lo, m_hi, e_grid0, e_kmax, e_depth)
+        return p_regular(seed, m, t, m_event, m_lo, m_hi, e_grid0, e_kmax, e_depth, yk, yv)
     p = 1.0
     for i in range(leg_start[m], leg_start[m + 1]):
-        q = p_regular(seed, leg_market[i], t, m_event, m_lo, m_hi, e_grid0, e_kmax, e_depth)
+        q = p_regular(seed, leg_market[i], t, m_event, m_lo, m_hi, e_grid0, e_kmax, e_depth, yk, yv)
         p *= q if leg_yes[i] else 1.0 - q
     return p
 
@@ -239,6 +265,8 @@ def quote_at(
     e_depth,
     m_hs,
     m_tick,
+    yk,
+    yv,
 ):
     p = p_at(
         seed,
@@ -254,6 +282,8 @@ def quote_at(
         e_grid0,
         e_kmax,
         e_depth,
+        yk,
+        yv,
     )
     e = m_event[m]
     k = step_of(t, e_grid0[e], e_kmax[e])
@@ -389,6 +419,8 @@ def trade_price(
     e_depth,
     m_hs,
     m_tick,
+    yk,
+    yv,
 ):
     """(yes price, taker bought yes?) of trade i of leaf j at time t: takers cross the spread."""
     bid, ask, _bs, _as = quote_at(
@@ -407,6 +439,8 @@ def trade_price(
         e_depth,
         m_hs,
         m_tick,
+        yk,
+        yv,
     )
     yes = trade_side_yes(seed, m, j, i)
     if bid == 0:
@@ -436,6 +470,8 @@ def volume_and_last(
     m_rate,
     m_open,
     m_close,
+    yk,
+    yv,
 ):
     """(volume traded up to t, last trade yes price or -1) for market m."""
     if t < m_open[m]:
@@ -476,6 +512,8 @@ def volume_and_last(
             e_depth,
             m_hs,
             m_tick,
+            yk,
+            yv,
         )
         return cum, price
     if pj < 0:
@@ -499,6 +537,8 @@ def volume_and_last(
         e_depth,
         m_hs,
         m_tick,
+        yk,
+        yv,
     )
     return cum, price
 
@@ -556,6 +596,8 @@ def market_rows(
     m_det,
     m_settle,
     m_oi,
+    yk,
+    yv,
 ):
     """Dynamic fields of markets `idx` at time t (one row per market, columns C_*)."""
     out = np.zeros((idx.shape[0], N_COLS), np.int64)
@@ -586,6 +628,8 @@ def market_rows(
             m_rate,
             m_open,
             m_close,
+            yk,
+            yv,
         )
         tp = t - 86400.0
         vol24, plast = volume_and_last(
@@ -607,6 +651,8 @@ def market_rows(
             m_rate,
             m_open,
             m_close,
+            yk,
+            yv,
         )
         out[r, C_VOL] = vol
         out[r, C_VOL24] = vol - vol24
@@ -629,6 +675,8 @@ def market_rows(
                 e_depth,
                 m_hs,
                 m_tick,
+                yk,
+                yv,
             )
             out[r, C_BID] = b
             out[r, C_ASK] = a
@@ -651,6 +699,8 @@ def market_rows(
                 e_depth,
                 m_hs,
                 m_tick,
+                yk,
+                yv,
             )
             out[r, C_PBID] = b
             out[r, C_PASK] = a
@@ -670,6 +720,8 @@ def market_rows(
                 e_grid0,
                 e_kmax,
                 e_depth,
+                yk,
+                yv,
             )
             out[r, C_RESULT] = 1 if pf >= 0.5 else 2
     return out
@@ -697,6 +749,8 @@ def trades_between(
     m_open,
     m_close,
     cap,
+    yk,
+    yv,
 ):
     """Trades of market m with t0 <= time <= t1 (ascending), at most `cap`.
 
@@ -759,6 +813,8 @@ def trades_between(
                     e_depth,
                     m_hs,
                     m_tick,
+                    yk,
+                    yv,
                 )
                 times[n_out] = tt[i]
                 counts[n_out] = sizes[i]
@@ -800,6 +856,8 @@ def quote_path(
     e_depth,
     m_hs,
     m_tick,
+    yk,
+    yv,
 ):
     """(open bid, high bid, low bid, close bid, open ask, high ask, low ask, close ask) over
     [t0, t1]: the quote at t0, every grid step inside, and the quote at t1."""
@@ -821,6 +879,8 @@ def quote_path(
         e_depth,
         m_hs,
         m_tick,
+        yk,
+        yv,
     )
     ob = b
     hb = b
@@ -850,6 +910,8 @@ def quote_path(
             e_depth,
             m_hs,
             m_tick,
+            yk,
+            yv,
         )
         hb = max(hb, b)
         lb = min(lb, b)
@@ -871,6 +933,8 @@ def quote_path(
         e_depth,
         m_hs,
         m_tick,
+        yk,
+        yv,
     )
     hb = max(hb, b)
     lb = min(lb, b)

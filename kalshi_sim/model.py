@@ -87,13 +87,16 @@ class SyntheticModel:
             self.m_det,
             self.m_settle,
             u.m_oi_frac,
+            *kn.new_cache(),
         )
         return out
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
         """(bid, ask, bid size, ask size) of an active market at time t."""
         u = self.u
-        b, a, bs, az = kn.quote_at(self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick)
+        b, a, bs, az = kn.quote_at(
+            self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick, *kn.new_cache()
+        )
         return int(b), int(a), int(bs), int(az)
 
     def trades(self, m: int, t0: float, t1: float, cap: int = 200_000) -> Trades:
@@ -110,6 +113,7 @@ class SyntheticModel:
             self.m_open,
             self.m_close,
             cap,
+            *kn.new_cache(),
         )
         return Trades(m, times, counts, prices, yes, leaf, slot)
 
@@ -125,6 +129,7 @@ class SyntheticModel:
             u.m_rate,
             self.m_open,
             self.m_close,
+            *kn.new_cache(),
         )
         return int(v), int(last)
 
@@ -136,12 +141,19 @@ class SyntheticModel:
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
         u = self.u
         res = kn.quote_path(
-            self.seed, m, float(t0), float(t1), *self._core(), u.m_half_spread, u.m_tick
+            self.seed,
+            m,
+            float(t0),
+            float(t1),
+            *self._core(),
+            u.m_half_spread,
+            u.m_tick,
+            *kn.new_cache(),
         )
         return tuple(int(x) for x in res)
 
     def final_yes(self, m: int) -> bool:
-        p = kn.p_at(self.seed, m, float(self.u.m_close[m]), *self._core())
+        p = kn.p_at(self.seed, m, float(self.u.m_close[m]), *self._core(), *kn.new_cache())
         return bool(p >= 0.5)
 
     def book_levels(

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from kalshi_sim import jsonwrite
 from kalshi_sim import kernels as kn
 from kalshi_sim.universe import Universe, rfc3339
 
@@ -54,7 +55,6 @@ def market_fragments(
 ) -> list[bytes]:
     """One JSON object (bytes) per market in `idx`, rendered from model rows at time t."""
     out: list[bytes] = []
-    static = u.m_json_legacy if legacy else u.m_json
     d = DOLLARS
     arr = np.asarray(idx, np.int64)
     upd = updated_times(u, arr, t)
@@ -102,8 +102,18 @@ def market_fragments(
                 f'"result":"{result}","expiration_value":"{ev}",'
                 f'"settlement_value_dollars":{sv},"settlement_ts":{sts}}}'
             )
-        out.append(b"{%b,%b" % (static[m], dyn.encode()))
+        out.append(b"{%b,%b" % (u.fragment(m, legacy), dyn.encode()))
     return out
+
+
+def markets_array(u: Universe, idx: Sequence[int], rows: I64, t: float, legacy: bool) -> bytes:
+    """JSON array of markets: the numba writer for the current format, Python for legacy."""
+    if legacy or not len(idx):
+        return join_array(market_fragments(u, idx, rows, t, legacy))
+    arr = np.asarray(idx, np.int64)
+    upd = np.asarray(updated_times(u, arr, t), np.int64)
+    out = jsonwrite.write_markets(arr, rows, upd, u.m_settle[arr], u.m_buf, u.m_off)
+    return bytes(out)
 
 
 def join_array(items: Sequence[bytes]) -> bytes:

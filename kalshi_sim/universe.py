@@ -29,6 +29,7 @@ from kalshi_sim.config import SimConfig
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 BOOL = npt.NDArray[np.bool_]
+U8 = npt.NDArray[np.uint8]
 
 STEP_S = 60
 """Quote/trade grid of every event: a quote holds for one step (phase-shifted per event)."""
@@ -452,8 +453,11 @@ class Universe:
     m_half_spread: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     m_tick: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     m_depth: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    m_json: list[bytes] = field(default_factory=list)
-    m_json_legacy: list[bytes] = field(default_factory=list)
+    m_buf: U8 = field(default_factory=lambda: np.zeros(0, np.uint8))
+    """Static JSON fragments of all markets, back to back (object members without braces)."""
+    m_off: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
+    m_buf_legacy: U8 = field(default_factory=lambda: np.zeros(0, np.uint8))
+    m_off_legacy: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
     leg_start: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     leg_market: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     leg_yes: BOOL = field(default_factory=lambda: np.zeros(0, np.bool_))
@@ -466,6 +470,11 @@ class Universe:
     @property
     def n_markets(self) -> int:
         return len(self.m_ticker)
+
+    def fragment(self, m: int, legacy: bool = False) -> bytes:
+        """Static JSON members of market m (no braces)."""
+        buf, off = (self.m_buf_legacy, self.m_off_legacy) if legacy else (self.m_buf, self.m_off)
+        return buf[int(off[m]) : int(off[m + 1])].tobytes()
 
     def event_life_days(self, e: I64) -> F64:
         out: F64 = (self.e_close[e] - self.e_open[e]).astype(np.float64) / 86400.0
@@ -738,13 +747,15 @@ class _Builder:
         u.m_tick = np.asarray(mk["tick"], np.int64)
         u.m_depth = np.asarray(mk["depth"], np.int64)
         # Fragments are objects without braces so a renderer can append dynamic keys.
-        u.m_json = [d if isinstance(d, bytes) else orjson.dumps(d)[1:-1] for d in self.m_static]
+        frags = [d if isinstance(d, bytes) else orjson.dumps(d)[1:-1] for d in self.m_static]
+        u.m_buf, u.m_off = _pack(frags)
         u.e_json = [d if isinstance(d, bytes) else orjson.dumps(d)[1:-1] for d in self.e_static]
         if self.cfg.legacy_format:
-            u.m_json_legacy = [
+            legacy = [
                 legacy_fragment(d) if isinstance(d, bytes) else orjson.dumps(legacy_static(d))[1:-1]
                 for d in self.m_static
             ]
+            u.m_buf_legacy, u.m_off_legacy = _pack(legacy)
         self.m_static.clear()
         self.e_static.clear()
         u.finish_indexes()
@@ -784,6 +795,13 @@ def legacy_static(doc: dict[str, object]) -> dict[str, object]:
         out["mve_collection_ticker"] = doc["mve_collection_ticker"]
         out["mve_selected_legs"] = doc["mve_selected_legs"]
     return out
+
+
+def _pack(frags: list[bytes]) -> tuple[U8, I64]:
+    """Fragments -> (one uint8 buffer, offsets with a leading 0)."""
+    off = np.zeros(len(frags) + 1, np.int64)
+    np.cumsum([len(f) for f in frags], out=off[1:])
+    return np.frombuffer(b"".join(frags), np.uint8), off
 
 
 def legacy_fragment(frag: bytes) -> bytes:
