@@ -9,8 +9,9 @@ Fixtures (names are stable; other test areas depend on them):
 - `database_url` (session): `postgresql://.../kalshi_test_<hex>`, migrated to Alembic head.
 - `db` (session): a `kalshi_core.storage.database.Database` pool on it (max 10 connections).
 - `repos` (session): `repositories(db)`, every PostgreSQL repository.
-- `clean_db` (function): TRUNCATEs every data table (identities restarted) before the test and
-  yields the `Database`; request it in each test that writes, so tests stay independent.
+- `clean_db` (function): TRUNCATEs every data table (identities restarted) and clears the
+  Database's cached counts before the test, and yields the `Database`; request it in each test
+  that writes, so tests stay independent.
 - `empty_database_url` (function): a fresh database with no schema at all (for migration
   tests), dropped after the test.
 """
@@ -104,4 +105,5 @@ async def repos(db: Database) -> Repositories:
 async def clean_db(db: Database) -> AsyncIterator[Database]:
     async with db.acquire() as conn:
         await conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+    db.forget_cached_counts()
     yield db

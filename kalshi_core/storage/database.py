@@ -11,7 +11,8 @@ money stays exact). `readonly=True` makes every transaction of the pool read-onl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -66,6 +67,7 @@ class Database:
         self.partition_days_ahead = partition_days_ahead
         self.partitions = PartitionCache()
         self._ahead_done: dict[str, date] = {}
+        self._counts: dict[str, tuple[float, int]] = {}
 
     @classmethod
     async def connect(
@@ -127,6 +129,21 @@ class Database:
         if self.readonly:
             raise PermissionError("this Database was opened read-only (readonly=True)")
 
+    async def cached_count(self, key: str, ttl_s: float, load: Callable[[], Awaitable[int]]) -> int:
+        """A count that may be up to `ttl_s` seconds old (0 = always fresh), shared by every
+        repository of this Database: counting 100k rows on every page request is what would
+        otherwise dominate a paginated list."""
+        now = time.monotonic()
+        hit = self._counts.get(key)
+        if ttl_s > 0 and hit is not None and now - hit[0] < ttl_s:
+            return hit[1]
+        value = await load()
+        self._counts[key] = (now, value)
+        return value
+
+    def forget_cached_counts(self) -> None:
+        self._counts.clear()
+
     def forget_partitions(self) -> None:
         """Drop what the partition cache knows (after partitions were dropped by hand)."""
         self.partitions.forget()
@@ -163,7 +180,7 @@ class Repositories:
 
 
 def repositories(db: Database) -> Repositories:
-    """The repository bundle for a Database (cheap: repositories hold no state of their own)."""
+    """The repository bundle for a Database (cheap: what repositories cache lives on `db`)."""
     return Repositories(
         db=db,
         markets=PostgresMarketRepository(db),

@@ -126,7 +126,9 @@ async def drop_partitions_before(conn: asyncpg.Connection, table: str, day: date
     return dropped
 
 
-async def compact_partition(conn: asyncpg.Connection, table: str, day: date) -> list[str]:
+async def compact_partition(
+    conn: asyncpg.Connection, table: str, day: date, *, cluster: bool = False
+) -> list[str]:
     """Rebuild the indexes of a finished day's partition densely; returns the indexes rebuilt.
 
     While a day is written, the (market_id, observed_at) key receives one entry per market per
@@ -134,6 +136,11 @@ async def compact_partition(conn: asyncpg.Connection, table: str, day: date) -> 
     day is over nothing is inserted there again: `REINDEX ... CONCURRENTLY` (online, readers
     and writers keep going) with fillfactor 100 halves the index. Must run outside a
     transaction block.
+
+    `cluster=True` also rewrites the heap in key order (CLUSTER), so one market's rows of that
+    day sit on a few pages and a history read touches ~1 page per 60 rows instead of 1 per row.
+    CLUSTER holds an ACCESS EXCLUSIVE lock on that one partition while it runs (seconds for a
+    day of 10M rows): readers of that day wait meanwhile.
     """
     if day >= datetime.now(UTC).date():
         raise ValueError(f"{day} is not finished yet: only past days are compacted")
@@ -148,8 +155,15 @@ async def compact_partition(conn: asyncpg.Connection, table: str, day: date) -> 
         index = r["index"]
         # Names come from the catalog for our own partition; identifiers cannot be bound.
         await conn.execute(f"ALTER INDEX {index} SET (fillfactor = 100)")
-        await conn.execute(f"REINDEX INDEX CONCURRENTLY {index}")
         rebuilt.append(index)
+    if cluster and rows:
+        pkey = f"{name}_pkey"
+        if pkey not in rebuilt:
+            raise ValueError(f"{name} has no primary key index {pkey} to cluster on")
+        await conn.execute(f"CLUSTER {name} USING {pkey}")  # rebuilds every index too
+    else:
+        for index in rebuilt:
+            await conn.execute(f"REINDEX INDEX CONCURRENTLY {index}")
     if rebuilt:
         log.info("partition compacted", extra={"partition": name, "indexes": rebuilt})
     return rebuilt

@@ -17,6 +17,7 @@ import pytest
 
 from kalshi_core.models import Market, MarketSnapshot, PriceRange
 from kalshi_core.storage.database import Database, Repositories
+from kalshi_core.storage.postgres.markets import PostgresMarketRepository
 from kalshi_core.storage.repositories import MarketFilter
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -281,3 +282,18 @@ async def test_market_metadata_round_trip(
     assert got is not None
     assert got.title == "New title"
     assert await repos.markets.get_market("KXNOPE") is None
+
+
+async def test_unfiltered_total_is_cached_briefly(
+    db: Database, repos: Repositories, snap: Callable[..., MarketSnapshot]
+) -> None:
+    await repos.markets.save_many([snap("KXA-1", 0)])
+    assert (await repos.markets.get_all_latest()).total == 1
+    await repos.markets.save_many([snap("KXA-2", 0)])
+    # Within the TTL the unfiltered total may lag; items and filtered totals never do.
+    cached = await repos.markets.get_all_latest()
+    assert len(cached.items) == 2
+    assert cached.total in (1, 2)
+    assert (await repos.markets.get_all_latest(MarketFilter(search="KXA"))).total == 2
+    exact = PostgresMarketRepository(db, total_ttl_s=0)
+    assert (await exact.get_all_latest()).total == 2

@@ -98,6 +98,17 @@ async def test_compact_finished_day(
     after = await repos.markets.snapshot_frame(None)
     assert after.equals(before)
     assert len(await repos.markets.get_history("KXA-0001")) == 20
+    async with db.acquire() as conn:
+        assert await compact_partition(
+            conn, "market_snapshots", date(2026, 4, 1), cluster=True
+        ) == ["market_snapshots_p20260401_pkey"]
+        # Clustered: one market's 20 rows of the day sit on one or two heap pages.
+        pages = await conn.fetchval(
+            "SELECT count(DISTINCT (ctid::text::point)[0]) FROM market_snapshots_p20260401 "
+            "WHERE market_id = (SELECT id FROM markets WHERE ticker = 'KXA-0001')"
+        )
+    assert pages <= 2
+    assert (await repos.markets.snapshot_frame(None)).equals(before)
     # The key still holds after the rebuild: a re-written tick adds nothing.
     again = await repos.markets.save_many([snap("KXA-0001", base, bid="0.10")])
     assert again.duplicates == 1

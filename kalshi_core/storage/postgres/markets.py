@@ -211,8 +211,9 @@ def _escape_like(term: str) -> str:
 class PostgresMarketRepository:
     """`MarketRepository` on PostgreSQL."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, total_ttl_s: float = 2.0) -> None:
         self._db = db
+        self._total_ttl_s = total_ttl_s
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -340,7 +341,9 @@ class PostgresMarketRepository:
         """Latest quotes joined with metadata, filtered, sorted (ticker A-Z breaks ties), paged.
 
         `search` is a case-insensitive substring of the ticker or the title; it is a bound
-        parameter with LIKE wildcards escaped, so any input is just text.
+        parameter with LIKE wildcards escaped, so any input is just text. The unfiltered total
+        (a count over every market) may be up to `total_ttl_s` (default 2 s) old; filtered
+        totals are always exact.
         """
         flt = flt or MarketFilter()
         if limit < 0 or offset < 0:
@@ -374,17 +377,23 @@ class PostgresMarketRepository:
             ORDER BY {order}
             LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}
         """
-        if where:
-            count_sql = (
-                "SELECT count(*) FROM markets m JOIN market_latest l ON l.market_id = m.id "
-                + where_sql
-            )
-        else:
-            count_sql = "SELECT count(*) FROM market_latest"
         async with self._db.acquire() as conn:
             rows = await conn.fetch(page_sql, *args, limit, offset)
-            total = await conn.fetchval(count_sql, *args)
-        return Page(items=[_latest_from_row(r) for r in rows], total=int(total))
+            if where:
+                total = int(
+                    await conn.fetchval(
+                        "SELECT count(*) FROM markets m "
+                        f"JOIN market_latest l ON l.market_id = m.id {where_sql}",
+                        *args,
+                    )
+                )
+            else:
+
+                async def count_all() -> int:
+                    return int(await conn.fetchval("SELECT count(*) FROM market_latest"))
+
+                total = await self._db.cached_count("market_latest", self._total_ttl_s, count_all)
+        return Page(items=[_latest_from_row(r) for r in rows], total=total)
 
     async def get_history(
         self,
