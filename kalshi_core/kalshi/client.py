@@ -80,6 +80,7 @@ MAX_TICKERS_PER_REQUEST: Final = 100
 _RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER_S: Final = 60.0
 _STATUS_BODY_CODES: Final = frozenset({500, 503, 504})
+_BUILD_SLICE: Final = 200
 
 
 class _Default:
@@ -349,7 +350,7 @@ class KalshiClient:
         path: str,
         params: Mapping[str, ParamValue],
         items_key: str | Callable[[bytes, str], tuple[list[Any], str]],
-        build: Callable[[list[Any], str], list[T]],
+        build: Callable[[list[Any], str, int], list[T]],
         *,
         max_pages: int | None = None,
         keep_raw: bool = False,
@@ -393,16 +394,22 @@ class KalshiClient:
                         pending = asyncio.ensure_future(
                             self._get(path, {**params, "cursor": next_cursor}, stats)
                         )
-                # Building a page allocates ~10 objects per item and frees none of them; the
-                # cyclic GC would walk the ever-growing result again and again for nothing
-                # (the models hold no cycles), so it is paused for the synchronous build only.
-                gc_was_enabled = gc.isenabled()
-                gc.disable()
-                try:
-                    items.extend(build(page_items, endpoint))
-                finally:
-                    if gc_was_enabled:
-                        gc.enable()
+                # Build in slices, yielding to the event loop in between: the request for the
+                # next page (just scheduled) gets sent and read meanwhile, and other coroutines
+                # of the process are not starved for a whole page.
+                for start in range(0, len(page_items), _BUILD_SLICE):
+                    await asyncio.sleep(0)
+                    chunk = page_items[start : start + _BUILD_SLICE]
+                    # Building allocates ~10 objects per item and frees none; the cyclic GC
+                    # would walk the growing result again and again for nothing (the models hold
+                    # no cycles), so it is paused for the synchronous slice only.
+                    gc_was_enabled = gc.isenabled()
+                    gc.disable()
+                    try:
+                        items.extend(build(chunk, endpoint, start))
+                    finally:
+                        if gc_was_enabled:
+                            gc.enable()
                 if keep_raw:
                     raw.append(
                         RawPage(
@@ -500,7 +507,7 @@ class KalshiClient:
             "/markets",
             params,
             wire.decode_markets_page,
-            lambda items, ep: wire.build_market_records(items, ep, parser),
+            lambda items, ep, off: wire.build_market_records(items, ep, parser, offset=off),
             max_pages=max_pages,
             keep_raw=keep_raw,
         )
@@ -578,7 +585,9 @@ class KalshiClient:
                     "/markets",
                     params,
                     wire.decode_markets_page,
-                    lambda items, ep: wire.build_market_records(items, ep, job_parser),
+                    lambda items, ep, off: wire.build_market_records(
+                        items, ep, job_parser, offset=off
+                    ),
                     max_pages=max_pages,
                     keep_raw=keep_raw,
                     stats=stats,
@@ -680,7 +689,7 @@ class KalshiClient:
             "/events",
             params,
             "events",
-            lambda items, ep: wire.parse_event_list(items, ep, parser),
+            lambda items, ep, off: wire.parse_event_list(items, ep, parser, off),
             max_pages=max_pages,
         )
 
@@ -731,7 +740,7 @@ class KalshiClient:
             path,
             params,
             "trades",
-            lambda items, ep: wire.parse_items(items, "trades", ep, wire.parse_trade),
+            lambda items, ep, off: wire.parse_items(items, "trades", ep, wire.parse_trade, off),
             max_pages=max_pages,
         )
 
@@ -863,7 +872,7 @@ class KalshiClient:
             "/historical/markets",
             params,
             wire.decode_markets_page,
-            lambda items, ep: wire.build_market_records(items, ep, parser),
+            lambda items, ep, off: wire.build_market_records(items, ep, parser, offset=off),
             max_pages=max_pages,
         )
 

@@ -362,9 +362,10 @@ def parse_items(
     key: str,
     endpoint: str,
     parse_one: Callable[[dict[str, Any]], M],
+    offset: int = 0,
 ) -> list[M]:
     """Apply `parse_one` to every element, turning any field error into a `KalshiResponseError`
-    that names the endpoint and the element."""
+    that names the endpoint and the element (`offset`: index of items[0] in the page)."""
     out: list[M] = []
     append = out.append
     i = 0
@@ -374,14 +375,14 @@ def parse_items(
                 raise WireFieldError("", f"expected an object, got {_type_name(item)}")
             append(parse_one(item))
     except WireFieldError as exc:
-        raise KalshiResponseError(endpoint, _where(key, i, items, exc)) from None
+        raise KalshiResponseError(endpoint, _where(key, i, items, exc, offset)) from None
     return out
 
 
-def _where(key: str, i: int, items: list[Any], exc: WireFieldError) -> str:
+def _where(key: str, i: int, items: list[Any], exc: WireFieldError, offset: int = 0) -> str:
     item = items[i] if i < len(items) else None
     tkr = item.get("ticker") or item.get("event_ticker") if isinstance(item, dict) else None
-    label = f"{key}[{i}]" + (f" ({tkr})" if isinstance(tkr, str) else "")
+    label = f"{key}[{i + offset}]" + (f" ({tkr})" if isinstance(tkr, str) else "")
     return f"{label}.{exc.field}: {exc.message}" if exc.field else f"{label}: {exc.message}"
 
 
@@ -686,9 +687,14 @@ class MarketParser:
 
 
 def build_market_records(
-    items: list[WireMarket], endpoint: str, parser: MarketParser, key: str = "markets"
+    items: list[WireMarket],
+    endpoint: str,
+    parser: MarketParser,
+    key: str = "markets",
+    offset: int = 0,
 ) -> list[MarketRecord]:
-    """Wire structs -> records; all or nothing, errors name the element and its ticker."""
+    """Wire structs -> records; all or nothing, errors name the element (`offset`: index of
+    items[0] in the page) and its ticker."""
     out: list[MarketRecord] = []
     append = out.append
     parse = parser.parse_wire
@@ -697,7 +703,7 @@ def build_market_records(
         for i, w in enumerate(items):  # noqa: B007 (i names the failing element below)
             append(parse(w))
     except WireFieldError as exc:
-        label = f"{key}[{i}] ({items[i].ticker})"
+        label = f"{key}[{i + offset}] ({items[i].ticker})"
         where = f"{label}.{exc.field}" if exc.field else label
         raise KalshiResponseError(endpoint, f"{where}: {exc.message}") from None
     return out
@@ -770,14 +776,16 @@ def parse_events_page(
     return parse_event_list(require_list(obj, "events", endpoint), endpoint, parser), cursor
 
 
-def parse_event_list(items: list[Any], endpoint: str, parser: MarketParser) -> list[EventRecord]:
+def parse_event_list(
+    items: list[Any], endpoint: str, parser: MarketParser, offset: int = 0
+) -> list[EventRecord]:
     out: list[EventRecord] = []
     i = 0
     try:
         for i, item in enumerate(items):  # noqa: B007
             out.append(parse_event_record(_dict(item, ""), parser, endpoint))
     except WireFieldError as exc:
-        raise KalshiResponseError(endpoint, _where("events", i, items, exc)) from None
+        raise KalshiResponseError(endpoint, _where("events", i, items, exc, offset)) from None
     return out
 
 

@@ -493,3 +493,17 @@ async def test_from_settings_uses_base_url_and_mve_setting(market_current: dict[
             await c.get_markets()
     assert str(urls[0]) == "http://127.0.0.1:8765/trade-api/v2/markets?limit=1000"
     assert str(urls[1]) == "https://api.elections.kalshi.com/trade-api/v2/markets?limit=1000"
+
+
+async def test_error_names_the_element_index_within_a_large_page(
+    market_current: dict[str, Any],
+) -> None:
+    markets = [make_market(market_current, i) for i in range(700)]
+    markets[450]["yes_ask_dollars"] = "7.0000"
+    server = PagedMarkets(markets, page_size=1000)
+    async with client(server) as c:
+        with pytest.raises(
+            KalshiResponseError,
+            match=r"^GET /markets: markets\[450\] \(KXT-000450\)\.yes_ask_dollars: price '7.0000'",
+        ):
+            await c.get_markets()
