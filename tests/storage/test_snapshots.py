@@ -413,3 +413,33 @@ async def test_bad_row_in_a_later_copy_chunk(db: Database, repos: Repositories, 
     for _ in range(3):
         assert (await repos.markets.save_many(batch)).written in (0, 2500)
     assert await _count(db) == 2500
+
+
+async def test_quality_of_a_window(
+    repos: Repositories, snap: Snap, market: Callable[..., Any]
+) -> None:
+    await repos.markets.upsert_markets(
+        [market("KXA-1"), market("KXA-2"), market("KXA-3", status="finalized")]
+    )
+    await repos.markets.save_many(
+        [
+            snap("KXA-1", 0, bid="0.60", ask="0.55"),  # crossed
+            snap("KXA-2", 0),
+            snap("KXA-3", 0),
+            snap("KXA-4", 0),  # placeholder, no status
+        ]
+    )
+    await repos.markets.save_many([snap("KXA-2", 3600 * 7, bid="0.20")])  # KXA-2 moves later
+    q = await repos.markets.quality(T0, T0 + timedelta(days=1), stale_after=timedelta(hours=6))
+    assert q.rows == 5
+    assert q.markets == 4
+    assert q.crossed == 1
+    assert q.out_of_range == 0
+    assert q.duplicate_keys == 0
+    assert q.examples == [f"KXA-1 @ {T0.isoformat()}: bid 0.60 ask 0.55 last 0.5000"]
+    # Judged at the window end: KXA-1 (active) has not changed for 24 h, KXA-2 for 17 h.
+    assert q.open_markets == 2
+    assert q.stale_open_markets == 2
+    early = await repos.markets.quality(T0, T0 + timedelta(hours=8), stale_after=timedelta(hours=6))
+    assert early.rows == 5
+    assert early.stale_open_markets == 1  # at T0+8h only KXA-1 is older than 6 h

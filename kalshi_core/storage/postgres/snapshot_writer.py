@@ -1,22 +1,24 @@
 """The snapshot write path (`MarketRepository.save_many` / `save`): encoding, checks and SQL.
 
 One tick is written by `write_tick` inside the caller's transaction:
-1. the snapshots are encoded in Python as one COPY text buffer (str() of a Decimal is exact and
-   several times cheaper than asyncpg's binary NUMERIC encoder) and COPYed into a per-connection
-   temp staging table whose CHECK constraints reject out-of-range prices/counts (NaN, infinity,
-   < 0, > 1) for the whole batch at C speed; the violation is turned into a ValueError that names
-   the snapshot;
-2. tickers not yet in `markets` get a placeholder row;
-3. one statement keeps only the rows whose quote differs from the market's previous observation,
-   inserts them into `market_snapshots` (ON CONFLICT DO NOTHING on (market, observed_at): a
-   re-written tick is a no-op), and upserts `market_latest` without ever moving it back in time.
+1. the snapshots are encoded in Python as COPY text (str() of a Decimal is exact and several
+   times cheaper than asyncpg's binary NUMERIC encoder), streamed in chunks so the server parses
+   one chunk while Python encodes the next, into a per-connection temp staging table whose CHECK
+   constraints reject out-of-range prices/counts (NaN, infinity, < 0, > 1) for the whole batch
+   at C speed; a violation becomes a ValueError that names the snapshot;
+2. the transaction takes the snapshot-writer advisory lock: one writer at a time per database
+   (ingestion is a singleton by design), so two writers of the same tick queue instead of
+   racing, and the hot statement needs neither ON CONFLICT nor a lock order;
+3. tickers not yet in `markets` get a placeholder row;
+4. one statement keeps only the rows whose quote differs from the market's previous
+   observation, inserts them into `market_snapshots`, and refreshes `market_latest` (by ctid,
+   the row it just compared with: no second index probe) without moving it back in time.
 
 Two variants of that statement: the common tick (each ticker once) compares every row with
 `market_latest` directly; a batch that repeats a ticker (a websocket burst, a replay) orders the
-rows per market and compares each with the one before it. A late row (older than the market's
-last change) is compared with the stored row before it in time, in both variants.
-
-Rows are written in (market_id, observed_at) order so concurrent writers lock in the same order.
+rows per market and compares each with the one before it. A late row (at or before the
+market's last change) is compared with the stored row before it in time; one that equals an
+already stored (market, observed_at) key is a duplicate, so a re-written tick changes nothing.
 """
 
 from __future__ import annotations
