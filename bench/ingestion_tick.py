@@ -1,0 +1,165 @@
+"""Benchmark: tick-to-committed-rows of the ingestion loop against a local simulator.
+
+    .venv/bin/python -m bench.ingestion_tick [--markets 157000] [--watchlist 1000] [--window 60]
+
+1. Catalogue: ~104,000 open non-combo markets (157,000 in the universe, ~66% open). For a few
+   scans: the scan (HTTP + parse) wall time, the parse alone (the same raw pages re-parsed
+   offline), and `save_many` (diff against market_latest + COPY of changed rows + upsert + poll
+   record + raw pages) wall time. Goal: parse + diff + write < 2 s.
+2. Watchlist: 1,000 markets polled on the 5 s grid through `poll_window` for one window: per tick,
+   HTTP time and commit time beyond HTTP (p50/p95; goal p95 < 250 ms), and rows written by
+   change-only storage against every market every tick.
+The client's limiter is off (we measure our code, not Kalshi's budget); the database is a
+throwaway one created and dropped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import psycopg2
+
+from bench.catalogue_scan import _free_port, start_simulator
+from kalshi_core.kalshi import KalshiClient, wire
+from kalshi_core.models import IngestPoll
+from kalshi_core.settings import Settings
+from kalshi_core.storage.database import Database, repositories
+from kalshi_core.storage.migrate import upgrade
+from kalshi_pipeline.lib.poll_grid import PollGrid
+from kalshi_pipeline.lib.poller import poll_window, sequence_for
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pct(values: list[float], q: float) -> float:
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 4)
+
+
+async def catalogue(client: KalshiClient, repos, scans: int) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
+    out = []
+    for i in range(scans):
+        tick = datetime.now(UTC).replace(microsecond=0)
+        t0 = time.perf_counter()
+        scan = await client.scan_markets(observed_at=tick, sequence=sequence_for(tick))
+        t1 = time.perf_counter()
+        parser = wire.MarketParser(tick, sequence_for(tick))
+        p0 = time.perf_counter()
+        for page in scan.raw_pages:
+            wire.parse_markets_page(page.body, "GET /markets", parser)
+        parse_s = time.perf_counter() - p0
+        s0 = time.perf_counter()
+        await repos.markets.upsert_markets(scan.markets) if i == 0 else None
+        u1 = time.perf_counter()
+        poll = IngestPoll(tier="catalogue", tick=tick, markets_seen=len(scan.snapshots))
+        report = await repos.markets.save_many(scan.snapshots, poll=poll, raw_pages=scan.raw_pages)
+        s1 = time.perf_counter()
+        out.append(
+            {
+                "markets": len(scan.snapshots),
+                "pages": scan.pages,
+                "scan_http_and_parse_s": round(t1 - t0, 3),
+                "parse_only_s": round(parse_s, 3),
+                "metadata_upsert_s": round(u1 - s0, 3),
+                "save_many_s": round(s1 - u1, 3),
+                "parse_plus_diff_write_s": round(parse_s + (s1 - u1), 3),
+                "rows_written": report.written,
+                "unchanged": report.unchanged,
+            }
+        )
+        await asyncio.sleep(15 - (time.perf_counter() - t0) % 15)
+    return out
+
+
+async def watchlist(client: KalshiClient, repos, tickers: list[str], window_s: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    grid = PollGrid("watchlist", 5, window_s)
+    start = grid.window_start(datetime.now(UTC)) + timedelta(seconds=window_s)
+
+    async def scan(tick: datetime, seq: int):  # type: ignore[no-untyped-def]
+        return await client.scan_markets(observed_at=tick, sequence=seq, tickers=tickers)
+
+    rep = await poll_window(
+        grid=grid, window_start=start, scan=scan, markets=repos.markets, polls=repos.polls
+    )
+    ok = [o for o in rep.outcomes if o.status == "ok"]
+    commit = [o.commit_s for o in ok[1:]]  # the first tick also inserts every market's metadata
+    http = [o.http_s for o in ok]
+    every = sum(o.markets_seen for o in ok)
+    return {
+        "ticks": len(rep.outcomes),
+        "ok": len(ok),
+        "markets": rep.markets_seen,
+        "http_p50_ms": pct(http, 0.5) * 1000,
+        "http_p95_ms": pct(http, 0.95) * 1000,
+        "commit_beyond_http_p50_ms": pct(commit, 0.5) * 1000,
+        "commit_beyond_http_p95_ms": pct(commit, 0.95) * 1000,
+        "first_tick_commit_ms": round(ok[0].commit_s * 1000, 1),
+        "rows_written_change_only": rep.rows_written,
+        "rows_every_market_every_tick": every,
+        "reduction_x": round(every / max(rep.rows_written, 1), 2),
+    }
+
+
+def wait_ready(port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(base + "/trade-api/v2/exchange/status", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    # the simulator starts with a frozen clock; let it run so quotes move between ticks
+    httpx.post(base + "/_sim/clock", json={"time_scale": 1.0}, timeout=5).raise_for_status()
+
+
+async def main(args: argparse.Namespace) -> None:
+    port = _free_port()
+    sim = start_simulator(args.markets, args.markets // 8, port)
+    name = f"kalshi_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(ADMIN)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        upgrade(url, partition_days_ahead=1)
+        base = f"http://127.0.0.1:{port}/trade-api/v2"
+        await asyncio.to_thread(wait_ready, port)
+        s = Settings(_env_file=None, kalshi_base_url=base, kalshi_rate_limit_per_s=0)  # type: ignore[call-arg]
+        db = await Database.connect(url, max_size=4)
+        repos = repositories(db)
+        async with KalshiClient.from_settings(s) as client:
+            cat = await catalogue(client, repos, args.scans)
+            scan = await client.scan_markets(
+                observed_at=datetime.now(UTC), sequence=0, series_tickers=["KXBTCD"], keep_raw=False
+            )
+            full = await client.scan_markets(
+                observed_at=datetime.now(UTC), sequence=0, keep_raw=False
+            )
+            tickers = [m.ticker for m in full.markets][: args.watchlist]
+            del scan
+            wl = await watchlist(client, repos, tickers, args.window)
+        await db.close()
+        print(
+            json.dumps(
+                {"date": datetime.now(UTC).isoformat(), "catalogue": cat, "watchlist": wl}, indent=2
+            )
+        )
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sim.terminate()
+        sim.wait()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--markets", type=int, default=157_000)
+    ap.add_argument("--watchlist", type=int, default=1000)
+    ap.add_argument("--window", type=int, default=60)
+    ap.add_argument("--scans", type=int, default=3)
+    asyncio.run(main(ap.parse_args()))
