@@ -23,6 +23,7 @@ import asyncpg
 import orjson
 
 from kalshi_core.logs import get_logger
+from kalshi_core.settings import get_settings
 from kalshi_core.storage.partitions import PartitionCache, days_ahead
 from kalshi_core.storage.postgres.backtests import PostgresBacktestRepository
 from kalshi_core.storage.postgres.events import PostgresEventRepository
@@ -82,8 +83,6 @@ class Database:
     ) -> Database:
         """Open a pool. `partition_days_ahead` defaults to the setting of the same name."""
         if partition_days_ahead is None:
-            from kalshi_core.settings import get_settings
-
             partition_days_ahead = get_settings().partition_days_ahead
         # JIT compilation costs tens of ms and pays off only for long analytical queries;
         # with the hot path's misestimated CTEs it would kick in at the wrong moments.
