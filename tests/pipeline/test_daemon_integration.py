@@ -8,6 +8,7 @@ Slow by nature (about four minutes): it runs the daemon for real.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import psycopg2
 import pytest
 
@@ -73,11 +75,16 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, str, datetime]]:
             yield data_url, dagster_url, started
     finally:
         if proc is not None:
+            # the daemon's code servers may outlive it; stop the whole tree
+            tree = psutil.Process(proc.pid).children(recursive=True)
             os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+            for child in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
         drop_database(data_db)
         drop_database(dagster_db)
 
