@@ -81,7 +81,7 @@ def _progress(context: dg.AssetExecutionContext) -> Callable[[DayResult], None]:
 
 def _metadata(
     universe: HistoryUniverse, reports: list[BackfillReport]
-) -> dict[str, dg.RawMetadataValue]:
+) -> "dict[str, dg.RawMetadataValue]":
     first = reports[0]
     meta: dict[str, dg.RawMetadataValue] = {
         "universe": dg.MetadataValue.json(universe.describe()),
