@@ -1,0 +1,6 @@
+/** Route `/ingestion`. */
+import { IngestionPage } from "@/features/ingestion/ingestion-page";
+
+export default function IngestionRoute() {
+  return <IngestionPage />;
+}

@@ -1,0 +1,7 @@
+/** `cn`: merge Tailwind class lists (later classes win), as shadcn/ui components expect. */
+import { clsx, type ClassValue } from "clsx";
+import { twMerge } from "tailwind-merge";
+
+export function cn(...inputs: ClassValue[]): string {
+  return twMerge(clsx(inputs));
+}
