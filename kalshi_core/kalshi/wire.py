@@ -119,7 +119,8 @@ def _build(cls: type[M], values: dict[str, Any]) -> M:
 # --- field readers ------------------------------------------------------------------------------
 
 _price_cache: dict[Any, Decimal] = {}
-_dt_cache: dict[str, datetime | None] = {}
+# Keys are the wire strings; null and "" are seeded so the hot path needs no None test.
+_dt_cache: dict[Any, datetime | None] = {None: None, "": None}
 
 
 def _type_name(v: object) -> str:
@@ -201,7 +202,7 @@ def time_from_wire(v: object, field: str) -> datetime | None:
     if v is None:
         return None
     try:
-        return _dt_cache[v]  # type: ignore[index]
+        return _dt_cache[v]
     except KeyError:
         pass
     except TypeError:
@@ -621,6 +622,24 @@ class MarketParser:
             )
         elif w.settlement_value is not None:
             settlement_value = price_from_legacy(w.settlement_value, "settlement_value")
+        # Inline cache lookups: times and prices repeat across markets, and a hit here saves a
+        # function call per field on the hottest path of the catalogue scan.
+        dtc = _dt_cache
+        open_time = dtc.get(w.open_time, _MISSING)
+        if open_time is _MISSING:
+            open_time = time_from_wire(w.open_time, "open_time")
+        close_time = dtc.get(w.close_time, _MISSING)
+        if close_time is _MISSING:
+            close_time = time_from_wire(w.close_time, "close_time")
+        expected = dtc.get(w.expected_expiration_time, _MISSING)
+        if expected is _MISSING:
+            expected = time_from_wire(w.expected_expiration_time, "expected_expiration_time")
+        latest = dtc.get(w.latest_expiration_time, _MISSING)
+        if latest is _MISSING:
+            latest = time_from_wire(w.latest_expiration_time, "latest_expiration_time")
+        updated = dtc.get(w.updated_time, _MISSING)
+        if updated is _MISSING:
+            updated = time_from_wire(w.updated_time, "updated_time")
         market = _build_market(
             {
                 "ticker": ticker,
@@ -631,14 +650,10 @@ class MarketParser:
                 "no_sub_title": w.no_sub_title or "",
                 "market_type": market_type,
                 "status": w.status,
-                "open_time": time_from_wire(w.open_time, "open_time"),
-                "close_time": time_from_wire(w.close_time, "close_time"),
-                "expected_expiration_time": time_from_wire(
-                    w.expected_expiration_time, "expected_expiration_time"
-                ),
-                "latest_expiration_time": time_from_wire(
-                    w.latest_expiration_time, "latest_expiration_time"
-                ),
+                "open_time": open_time,
+                "close_time": close_time,
+                "expected_expiration_time": expected,
+                "latest_expiration_time": latest,
                 "settlement_ts": time_from_wire(w.settlement_ts, "settlement_ts"),
                 "result": w.result or None,
                 "settlement_value": settlement_value,
@@ -647,10 +662,21 @@ class MarketParser:
                 "price_ranges": list(ranges),
                 "tick_size": tick_size,
                 "is_mve": bool(w.mve_collection_ticker) or ticker.startswith("KXMVE"),
-                "updated_at": time_from_wire(w.updated_time, "updated_time"),
+                "updated_at": updated,
             },
         )
-        yes_ask = _pick_price(w.yes_ask_dollars, w.yes_ask, "yes_ask_dollars", "yes_ask")
+        pc = _price_cache
+        yes_bid = pc.get(w.yes_bid_dollars)
+        if yes_bid is None:
+            yes_bid = _pick_price(w.yes_bid_dollars, w.yes_bid, "yes_bid_dollars", "yes_bid")
+        yes_ask = pc.get(w.yes_ask_dollars)
+        if yes_ask is None:
+            yes_ask = _pick_price(w.yes_ask_dollars, w.yes_ask, "yes_ask_dollars", "yes_ask")
+        last_price = pc.get(w.last_price_dollars)
+        if last_price is None:
+            last_price = _pick_price(
+                w.last_price_dollars, w.last_price, "last_price_dollars", "last_price"
+            )
         yes_ask_size = _pick_count(
             w.yes_ask_size_fp, w.yes_ask_size, "yes_ask_size_fp", "yes_ask_size", False
         )
@@ -665,11 +691,9 @@ class MarketParser:
                 "timestamp": self.observed_at,
                 "source": self.source,
                 "sequence": self.sequence,
-                "yes_bid": _pick_price(w.yes_bid_dollars, w.yes_bid, "yes_bid_dollars", "yes_bid"),
+                "yes_bid": yes_bid,
                 "yes_ask": yes_ask,
-                "last_price": _pick_price(
-                    w.last_price_dollars, w.last_price, "last_price_dollars", "last_price"
-                ),
+                "last_price": last_price,
                 "yes_bid_size": _pick_count(
                     w.yes_bid_size_fp, w.yes_bid_size, "yes_bid_size_fp", "yes_bid_size", False
                 ),
