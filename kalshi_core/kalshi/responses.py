@@ -1,39 +1,19 @@
 """What the Kalshi client hands back besides domain models: listings with their completeness and
 request counters, the catalogue/watchlist scan result, raw pages, and small wire-only records
-(exchange status, historical cutoff) that the storage layer does not keep.
+(exchange status, historical cutoff) that the storage layer does not keep. `RawPage` is the
+storage layer's own type (re-exported here), so scans hand pages straight to `save_many`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from kalshi_core.models import Event, Market, MarketSnapshot
+from kalshi_core.storage.repositories import RawPage as RawPage
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class RawPage:
-    """One page exactly as received (ADR-003 `raw_data`), kept per page, not per row.
-
-    `cursor` is the cursor *sent* to get this page (None for the first page). Same fields as
-    `kalshi_core.storage.repositories.RawPage`, which replaces this one once it lands.
-    """
-
-    fetched_at: datetime
-    endpoint: str
-    body: bytes
-    params: Mapping[str, Any] = field(default_factory=dict)
-    cursor: str | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"RawPage(endpoint={self.endpoint!r}, cursor={self.cursor!r}, "
-            f"fetched_at={self.fetched_at.isoformat()}, body=<{len(self.body)} bytes>)"
-        )
 
 
 @dataclass(slots=True)
