@@ -171,3 +171,36 @@ def test_reset_stats() -> None:
     assert _stats_dict(b) == {"acquired": 2, "waited": 1}
     b.reset_stats()
     assert _stats_dict(b) == {"acquired": 0, "waited": 0}
+
+
+async def test_client_takes_a_token_per_attempt_and_reports_the_wait() -> None:
+    clock = FakeClock()
+    sleep = ClockSleep(clock)
+    bucket = TokenBucket(10, 2, clock=clock, sleep=sleep)
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            return httpx.Response(503)  # a retry costs a token too
+        n = int(request.url.params.get("cursor") or 0)
+        body = {"markets": [], "cursor": str(n + 1) if n < 3 else ""}
+        return httpx.Response(200, content=orjson.dumps(body))
+
+    async def no_backoff(_: float) -> None:
+        return None
+
+    async with KalshiClient(
+        "http://limited.invalid/trade-api/v2",
+        rate_limiter=bucket,
+        transport=httpx.MockTransport(handler),
+        sleep=no_backoff,
+    ) as c:
+        listing = await c.get_markets()
+    assert listing.complete
+    assert listing.stats.requests == 5  # 4 pages + 1 retry
+    assert bucket.stats().acquired == 5
+    # 2 tokens of burst, then one every 0.1 s of (fake) time
+    assert listing.stats.rate_wait_s == pytest.approx(0.3)
+    assert sum(sleep.calls) == pytest.approx(0.3)
