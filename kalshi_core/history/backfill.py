@@ -334,8 +334,21 @@ class HistoryBackfill:
             async with self._gate:
                 return await job()
 
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(one(j)) for j in jobs]
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tasks = [tg.create_task(one(j)) for j in jobs]
+        except BaseExceptionGroup as group:
+            # Callers handle a KalshiError, not a group: the first failure is the cause, the
+            # rest were cancelled or failed the same way.
+            first: BaseException = group
+            while isinstance(first, BaseExceptionGroup):
+                first = first.exceptions[0]
+            if len(group.exceptions) > 1:
+                log.warning(
+                    "several backfill requests failed",
+                    extra={"failures": [str(e)[:200] for e in group.exceptions[:5]]},
+                )
+            raise first from None
         return [t.result() for t in tasks]
 
     # --- trades -------------------------------------------------------------------------------
