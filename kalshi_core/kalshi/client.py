@@ -77,7 +77,6 @@ _RESPONSE_TO_QUERY_STATUS: Final = {
 MAX_PAGE_LIMIT: Final = 1000
 MAX_EVENTS_PAGE_LIMIT: Final = 200
 MAX_TICKERS_PER_REQUEST: Final = 100
-_RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER_S: Final = 60.0
 _STATUS_BODY_CODES: Final = frozenset({500, 503, 504})
 _BUILD_SLICE: Final = 200
@@ -293,7 +292,7 @@ class KalshiClient:
                 status = resp.status_code
                 if 200 <= status < 300 or status in accept:
                     return _Response(resp.content, self._clock(), endpoint, query)
-                if status not in _RETRYABLE_STATUS:
+                if status != 429 and status < 500:  # 429 and every 5xx are transient
                     cls = KalshiNotFoundError if status == 404 else KalshiHTTPError
                     raise cls(endpoint, status, _error_message(resp))
                 if status == 429:
