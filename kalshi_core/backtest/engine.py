@@ -69,21 +69,6 @@ class KernelRun:
     t1: int
 
 
-def delay_signals(signals: Signals, bars: int) -> tuple[npt.NDArray[np.bool_], ...]:
-    """Entries/exits moved `bars` later: a signal seen at t is executed at t + bars."""
-    if bars < 0:
-        raise ValueError("fill_delay_bars must be >= 0")
-    if bars == 0:
-        return signals.entries, signals.exits
-    out = []
-    for arr in (signals.entries, signals.exits):
-        shifted = np.zeros_like(arr)
-        if bars < arr.shape[0]:
-            shifted[bars:] = arr[:-bars]
-        out.append(shifted)
-    return tuple(out)
-
-
 def run_kernel(
     quotes: QuoteArrays,
     signals: Signals,
@@ -98,7 +83,9 @@ def run_kernel(
     end = quotes.n_bars if t1 is None else t1
     if not 0 <= t0 < end <= quotes.n_bars:
         raise ValueError(f"bad window [{t0}, {end}) for {quotes.n_bars} bars")
-    entries, exits = delay_signals(signals, fill_delay_bars)
+    if fill_delay_bars < 0:
+        raise ValueError("fill_delay_bars must be >= 0")
+    entries, exits = signals.entries, signals.exits
     samples = (
         np.arange(t0, end, dtype=np.int64)
         if sample_idx is None
@@ -107,7 +94,8 @@ def run_kernel(
     equity = np.zeros(samples.shape[0], dtype=np.int64)
     contracts_u = int(signals.contracts * COUNT_SCALE)
     trail_u = int(signals.trail_stop * PRICE_SCALE)
-    capacity = int(min(entries[t0:end].sum(), (end - t0) * quotes.n_markets)) * 2
+    lo = max(t0 - fill_delay_bars, 0)
+    capacity = min(int(np.count_nonzero(entries[lo:end])), (end - t0) * quotes.n_markets) * 2
     capacity += quotes.n_markets + 64
     while True:
         orders = np.empty((capacity, ORDER_FIELDS), dtype=np.int64)
@@ -119,6 +107,7 @@ def run_kernel(
             quotes.mark_u,
             entries,
             exits,
+            fill_delay_bars,
             t0,
             end,
             contracts_u,

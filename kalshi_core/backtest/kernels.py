@@ -80,6 +80,7 @@ def simulate_nb(
     mark_u: Any,
     entries: Any,
     exits: Any,
+    delay: int,
     t0: int,
     t1: int,
     contracts_u: int,
@@ -98,6 +99,8 @@ def simulate_nb(
 ) -> Any:
     """Run the fill rules over bars [t0, t1); returns (orders written, final PnL in 1e-6 $).
 
+    The signals of bar ``t - delay`` are executed at bar t (a signal seen at t fills later).
+
     ``out_equity[k]`` receives the PnL (1e-6 $) after bar ``sample_idx[k]`` (sorted, within
     [t0, t1)); the last sample also takes the end-of-window settlements and marks, so it
     equals the final PnL when ``sample_idx[-1] == t1 - 1``. Returns -1 orders on overflow.
@@ -115,6 +118,7 @@ def simulate_nb(
     while k < n_samples and sample_idx[k] < t0:
         k += 1
     for t in range(t0, t1):
+        sig_t = t - delay
         for m in range(n_markets):
             s_idx = settle_idx[m]
             if t == s_idx:
@@ -144,7 +148,7 @@ def simulate_nb(
                 if b > hwm[m]:
                     hwm[m] = b
                 reason = -1
-                if exits[t, m]:
+                if sig_t >= 0 and exits[sig_t, m]:
                     reason = R_SIGNAL
                 elif trail_u > 0 and t > entry_bar[m] and b > 0 and b <= hwm[m] - trail_u:
                     reason = R_STOP
@@ -167,7 +171,7 @@ def simulate_nb(
                     out_orders[n_orders, O_REASON] = reason
                     n_orders += 1
                     pos[m] -= q
-            elif entries[t, m]:
+            elif sig_t >= 0 and entries[sig_t, m]:
                 a = np.int64(ask_u[t, m])
                 asz = ask_sz_u[t, m]
                 if a > 0 and a < PRICE_SCALE and asz > 0:

@@ -12,11 +12,11 @@ and turned into bar indices here, once, so the simulators only compare integers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,9 @@ DataSource = Literal["snapshots", "candles"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+T = TypeVar("T")
+_MEMO_SIZE = 4
 
 SNAPSHOT_COLUMNS = ("market_ticker", "observed_at", "yes_bid", "yes_ask")
 
@@ -135,6 +138,7 @@ class QuoteArrays:
     fee_coef_u: IntArray = field(init=False, repr=False)
     fee_free_idx: IntArray = field(init=False, repr=False)
     close_ns: IntArray = field(init=False, repr=False)
+    _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.index, pd.DatetimeIndex) or self.index.tz is None:
@@ -176,6 +180,21 @@ class QuoteArrays:
         live = (self.bid > 0) & (self.ask < 1) & (self.ask >= self.bid)
         with np.errstate(invalid="ignore"):
             return np.where(live, (self.bid + self.ask) / 2, np.nan)
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Memo for arrays derived from these quotes (e.g. a strategy's signals, which sweep
+        combinations differing only in execution parameters share). Keeps the last few; numpy
+        results are made read-only so a caller cannot alter another's copy."""
+        if key in self._memo:
+            return cast(T, self._memo[key])
+        value = make()
+        for arr in value if isinstance(value, tuple) else (value,):
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[key] = value
+        return value
 
     def grid_ns(self) -> IntArray:
         return np.asarray(self.index.asi8, dtype=np.int64)

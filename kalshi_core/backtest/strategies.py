@@ -5,6 +5,9 @@ model, registered with ``@register_strategy(name, Params)``. Signals at bar t ma
 bars <= t only (tests alter the future and check the past signals stay put); the engine then
 executes them ``fill_delay_bars`` later, at the quotes of that later bar.
 
+Signal arrays are memoised on the quotes per signal-relevant parameters, so sweep combinations
+that differ only in execution parameters (contracts, timeouts, stops) compute them once.
+
 Rolling statistics run on integer mids (``bid_u + ask_u`` = twice the mid in $0.0001), so
 they are exact and a window of equal quotes has a variance of exactly zero (no signal) instead
 of float noise blown up into a z-score.
@@ -237,13 +240,18 @@ class FavouriteParams(StrategyParams):
 def favourite(quotes: QuoteArrays, params: FavouriteParams) -> Signals:
     """Tail-end favourite: buy YES at an ask in [lo, hi] within N hours of close; hold to
     settlement. The close time is the scheduled one from market metadata."""
-    ask = quotes.ask_u
-    in_band = (ask >= _price_units(params.lo)) & (ask <= _price_units(params.hi))
-    to_close = quotes.close_ns[None, :] - quotes.grid_ns()[:, None]
-    window = int(params.hours_to_close * 3600 * 1e9)
-    near = (to_close > 0) & (to_close <= window)
-    entries = np.ascontiguousarray(in_band & near)
-    return Signals(entries, np.zeros_like(entries), params.contracts)
+
+    def make() -> tuple[BoolArray, BoolArray]:
+        ask = quotes.ask_u
+        in_band = (ask >= _price_units(params.lo)) & (ask <= _price_units(params.hi))
+        to_close = quotes.close_ns[None, :] - quotes.grid_ns()[:, None]
+        window = int(params.hours_to_close * 3600 * 1e9)
+        entries = np.ascontiguousarray(in_band & (to_close > 0) & (to_close <= window))
+        return entries, np.zeros_like(entries)
+
+    key = ("favourite", params.lo, params.hi, params.hours_to_close)
+    entries, exits = quotes.cached(key, make)
+    return Signals(entries, exits, params.contracts)
 
 
 class MeanReversionParams(StrategyParams):
@@ -261,8 +269,12 @@ def mean_reversion(quotes: QuoteArrays, params: MeanReversionParams) -> Signals:
     """Mean reversion of the mid: z-score below -entry_z enters, z >= exit_z or the timeout
     exits."""
     min_p = params.min_periods or max(2, params.lookback // 2)
-    entries, exits = zscore_signals_nb(
-        quotes.bid_u, quotes.ask_u, params.lookback, min_p, params.entry_z, params.exit_z
+    key = ("zscore", params.lookback, min_p, params.entry_z, params.exit_z)
+    entries, exits = quotes.cached(
+        key,
+        lambda: zscore_signals_nb(
+            quotes.bid_u, quotes.ask_u, params.lookback, min_p, params.entry_z, params.exit_z
+        ),
     )
     return Signals(entries, exits, params.contracts, max_hold_bars=params.timeout_bars)
 
@@ -284,11 +296,17 @@ def momentum(quotes: QuoteArrays, params: MomentumParams) -> Signals:
     if (params.trail_stop * PRICE_SCALE) % 1 != 0:
         raise StrategyError("trail_stop must be a multiple of $0.0001")
     min_p = params.min_periods or max(1, params.lookback // 2)
-    entries = breakout_signals_nb(quotes.bid_u, quotes.ask_u, params.lookback, min_p)
-    entries &= quotes.ask_u <= _price_units(params.max_entry_ask)
+
+    def make() -> tuple[BoolArray, BoolArray]:
+        entries = breakout_signals_nb(quotes.bid_u, quotes.ask_u, params.lookback, min_p)
+        entries &= quotes.ask_u <= _price_units(params.max_entry_ask)
+        return entries, np.zeros_like(entries)
+
+    key = ("breakout", params.lookback, min_p, params.max_entry_ask)
+    entries, exits = quotes.cached(key, make)
     return Signals(
         entries,
-        np.zeros_like(entries),
+        exits,
         params.contracts,
         max_hold_bars=params.max_hold_bars,
         trail_stop=params.trail_stop,
