@@ -1,0 +1,1 @@
+"""Backtest assets: one per registered strategy, materialized on demand."""

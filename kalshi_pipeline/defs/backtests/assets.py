@@ -1,0 +1,240 @@
+"""One Dagster asset per registered strategy, downstream of `market_snapshots`.
+
+Materialized on demand from the UI (Materialize -> launchpad) with typed config: the universe,
+the date range, the data source (polled snapshots or backfilled candles), the strategy's
+parameters or a parameter grid. A run loads the quotes through the repositories, refuses to
+run on data that fails the blocking quality checks, simulates with the vectorbt engine, writes
+one `backtest_results` row and shows the headline metrics and the equity curve as metadata.
+"""
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from kalshi_core.backtest.strategies import StrategySpec, list_strategies
+from kalshi_core.models import BacktestResult
+from kalshi_core.settings import get_settings
+from kalshi_core.storage.database import Repositories
+from kalshi_core.storage.repositories import MarketFilter
+from kalshi_pipeline.defs.resources import WorkbenchDatabase
+
+SPARK = "▁▂▃▄▅▆▇█"
+MAX_UNIVERSE = 5000
+
+
+class BacktestConfig(dg.Config):
+    """What to backtest. Empty universe lists mean the configured watchlist series."""
+
+    series: list[str] = Field(default_factory=list, description="Series tickers (all markets).")
+    events: list[str] = Field(default_factory=list, description="Event tickers.")
+    tickers: list[str] = Field(default_factory=list, description="Market tickers.")
+    start: str = Field(default="", description="ISO-8601 UTC start; empty = end - lookback_hours")
+    end: str = Field(default="", description="ISO-8601 UTC end (exclusive); empty = now")
+    lookback_hours: float = Field(default=24.0, gt=0)
+    source: str = Field(default="snapshots", description="snapshots | candles (backfilled)")
+    freq: str = Field(default="1min", description="Quote grid (pandas offset).")
+    staleness: str = Field(default="5min", description="Quotes older than this never fill.")
+    sharpe_freq: str = Field(default="1h", description="Returns resampled to this for Sharpe.")
+    params_json: str = Field(default="{}", description="Strategy parameters as a JSON object.")
+    grid_json: str = Field(
+        default="",
+        description="Parameter grid as a JSON object of lists: runs a sweep with a train/test "
+        "split and reports the best combination's out-of-sample and deflated Sharpe.",
+    )
+    split: float = Field(default=0.7, gt=0, lt=1, description="Train share of the time range.")
+    min_coverage: float = Field(
+        default=0.95, ge=0, le=1, description="Refuse to run below this poll coverage."
+    )
+
+
+def sparkline(values: list[float], width: int = 60) -> str:
+    if not values:
+        return ""
+    step = max(1, len(values) // width)
+    pts = values[::step]
+    lo, hi = min(pts), max(pts)
+    span = (hi - lo) or 1.0
+    return "".join(SPARK[int((v - lo) / span * (len(SPARK) - 1))] for v in pts)
+
+
+async def resolve_universe(repos: Repositories, config: BacktestConfig) -> list[str]:
+    settings = get_settings()
+    series = config.series or (
+        [] if (config.events or config.tickers) else list(settings.watchlist_series)
+    )
+    tickers = list(config.tickers)
+    for s in series:
+        page = await repos.markets.get_all_latest(MarketFilter(series_ticker=s), MAX_UNIVERSE, 0)
+        tickers += [q.snapshot.market_ticker for q in page.items]
+    for e in config.events:
+        page = await repos.markets.get_all_latest(MarketFilter(event_ticker=e), MAX_UNIVERSE, 0)
+        tickers += [q.snapshot.market_ticker for q in page.items]
+    universe = list(dict.fromkeys(tickers))
+    if not universe:
+        raise dg.Failure(
+            "empty universe: name series/events/tickers in the run config (or set "
+            "WATCHLIST_SERIES), and make sure ingestion or a backfill has stored their quotes"
+        )
+    return universe[:MAX_UNIVERSE]
+
+
+def window(config: BacktestConfig) -> tuple[datetime, datetime]:
+    end = datetime.fromisoformat(config.end).astimezone(UTC) if config.end else datetime.now(UTC)
+    start = (
+        datetime.fromisoformat(config.start).astimezone(UTC)
+        if config.start
+        else end - timedelta(hours=config.lookback_hours)
+    )
+    if start >= end:
+        raise dg.Failure(f"start {start.isoformat()} must be before end {end.isoformat()}")
+    return start, end
+
+
+async def gate_on_quality(
+    repos: Repositories, start: datetime, end: datetime, min_coverage: float
+) -> dict[str, Any]:
+    """The blocking checks of `market_snapshots`, evaluated over the backtest's own range: a
+    backtest on crossed quotes or a holed poll record would be quietly wrong."""
+    q = await repos.markets.quality(start, end, stale_after=timedelta(hours=6))
+    if q.crossed or q.out_of_range or q.duplicate_keys:
+        raise dg.Failure(
+            f"blocked by data quality between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M}: "
+            f"{q.crossed} crossed, {q.out_of_range} out-of-range quotes, {q.duplicate_keys} "
+            f"duplicate keys (see the partition_quotes_valid check)",
+            metadata={"examples": ", ".join(q.examples[:10])},
+        )
+    coverage: dict[str, Any] = {"rows": q.rows, "markets": q.markets}
+    for tier in ("watchlist", "catalogue"):
+        interval = get_settings().poll_interval_s if tier == "watchlist" else 15
+        rep = await repos.polls.coverage(tier, start, end, interval)
+        if rep.ok:
+            coverage[f"{tier}_coverage"] = round(rep.ratio, 4)
+    best = max((v for k, v in coverage.items() if k.endswith("_coverage")), default=None)
+    if best is not None and best < min_coverage:
+        raise dg.Failure(
+            f"blocked: poll coverage {best:.1%} over the range is below min_coverage "
+            f"{min_coverage:.0%} (see the partition_poll_coverage check); lower min_coverage "
+            "to run anyway — gaps are blanked, never forward-filled"
+        )
+    return coverage
+
+
+def result_metadata(result: BacktestResult, result_id: int) -> dict[str, Any]:
+    curve = [v for _, v in result.equity_curve]
+    meta: dict[str, Any] = {
+        "backtest_id": result_id,
+        "api": dg.MetadataValue.url(f"http://127.0.0.1:8000/api/v1/backtests/{result_id}"),
+        "total_pnl": float(result.total_pnl),
+        "fees_paid": float(result.fees_paid),
+        "settlement_pnl": float(result.settlement_pnl),
+        "exit_pnl": float(result.exit_pnl),
+        "sharpe_ratio": result.sharpe_ratio,
+        "sharpe_frequency": result.sharpe_frequency,
+        "max_drawdown": float(result.max_drawdown),
+        "win_rate": result.win_rate,
+        "num_trades": result.num_trades,
+        "deflated_sharpe": result.deflated_sharpe,
+        "out_of_sample_sharpe": result.out_of_sample_sharpe,
+        "params": dg.MetadataValue.json(result.params),
+        "equity_curve": dg.MetadataValue.md(
+            f"`{sparkline(curve)}`\n\nfrom {curve[0]:.2f} to {curve[-1]:.2f} "
+            f"(min {min(curve):.2f}, max {max(curve):.2f}) over {len(curve)} points"
+            if curve
+            else "no equity curve (no trades)"
+        ),
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"backtest_{spec.name}",
+        group_name="backtests",
+        deps=["market_snapshots"],
+        kinds={"python", "postgres"},
+        tags={"kalshi/strategy": spec.name},
+        op_tags={"kalshi/backtest": spec.name},
+        description=f"{spec.description} Backtest of strategy `{spec.name}` (vectorbt; fills at "
+        "the bid/ask, Kalshi fees, settlement at $1/$0); each materialization writes one "
+        "`backtest_results` row.",
+    )
+    def backtest(
+        context: dg.AssetExecutionContext, config: BacktestConfig, database: WorkbenchDatabase
+    ) -> dg.MaterializeResult:  # type: ignore[type-arg]
+        from kalshi_core.backtest import load_quotes, run_backtest, run_sweep
+
+        try:
+            params = json.loads(config.params_json or "{}")
+            grid = json.loads(config.grid_json) if config.grid_json else None
+        except json.JSONDecodeError as exc:
+            raise dg.Failure(f"params_json/grid_json is not valid JSON: {exc}") from exc
+        start, end = window(config)
+
+        async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
+            async with database.repositories() as repos:
+                universe = await resolve_universe(repos, config)
+                coverage = await gate_on_quality(repos, start, end, config.min_coverage)
+                quotes = await load_quotes(
+                    repos,
+                    universe,
+                    start,
+                    end,
+                    source="candles" if config.source == "candles" else "snapshots",
+                    freq=config.freq,
+                    staleness=config.staleness,
+                    # gaps of the poll record blank quotes; data with no poll record (imported,
+                    # or polled by the catalogue tier only) is taken as it is
+                    coverage_tier="watchlist"
+                    if config.source == "snapshots" and "watchlist_coverage" in coverage
+                    else None,
+                    poll_interval_s=get_settings().poll_interval_s,
+                )
+                scope = {
+                    "series": config.series,
+                    "events": config.events,
+                    "tickers": config.tickers,
+                    "markets": len(universe),
+                }
+                extra: dict[str, Any] = {}
+                if grid:
+                    sweep = run_sweep(
+                        quotes, spec.name, grid, split=config.split, base_params=params,
+                        sharpe_freq=config.sharpe_freq,
+                    )  # fmt: skip
+                    if sweep.best_result is None:
+                        raise dg.Failure("the sweep produced no result (no combination traded)")
+                    result = sweep.best_result.model_copy(
+                        update={
+                            "universe": scope,
+                            "deflated_sharpe": sweep.deflated_sharpe,
+                            "out_of_sample_sharpe": sweep.out_of_sample_sharpe,
+                        }
+                    )
+                    extra = {"trials": sweep.n_trials, "split_time": sweep.split_time.isoformat()}
+                else:
+                    result = run_backtest(
+                        quotes, spec.name, params, sharpe_freq=config.sharpe_freq, universe=scope
+                    )
+                result_id = await repos.backtests.save(result)
+            context.log.info(f"backtest {spec.name}: id {result_id}, pnl {result.total_pnl}")
+            meta = result_metadata(result, result_id)
+            meta.update(coverage)
+            meta.update(extra)
+            meta["markets"] = len(universe)
+            meta["window"] = f"{start.isoformat()} – {end.isoformat()}"
+            meta["data_source"] = result.data_source
+            return dg.MaterializeResult(metadata=meta)
+
+        return asyncio.run(run())
+
+    return backtest
+
+
+@dg.definitions
+def backtests() -> dg.Definitions:
+    """Every registered strategy gets its asset: a new strategy is one function + params model."""
+    return dg.Definitions(assets=[build_backtest_asset(spec) for spec in list_strategies()])
