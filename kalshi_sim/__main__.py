@@ -13,6 +13,7 @@ from kalshi_core.logs import configure_logging, get_logger
 from kalshi_sim.app import create_app
 from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
 from kalshi_sim.universe import anchor_from_iso
+from kalshi_sim.universe_cache import default_cache_dir
 
 log = get_logger("kalshi_sim")
 
@@ -49,6 +50,13 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--storm-s", type=float, default=0.0, help="answer 429 to all for N s")
     p.add_argument("--replay", type=Path, default=None, help="CSV of recorded snapshots")
     p.add_argument("--speed", type=float, default=1.0, help="replay speed multiplier")
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="universe cache (default: $KALSHI_SIM_CACHE_DIR or ~/.cache/kalshi_sim)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="always generate the universe")
     a = p.parse_args(argv)
     now = time.time()
     faults = FaultConfig(
@@ -80,6 +88,7 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         replay_speed=a.speed,
         host=a.host,
         port=a.port,
+        cache_dir=None if a.no_cache else (a.cache_dir or default_cache_dir()),
     )
     return replace(cfg)
 

@@ -37,7 +37,8 @@ from kalshi_sim.render import (
     market_fragments,
     markets_array,
 )
-from kalshi_sim.universe import Universe, build_universe, rfc3339
+from kalshi_sim.universe import Universe, rfc3339
+from kalshi_sim.universe_cache import cached_universe
 
 log = get_logger(__name__)
 I64 = npt.NDArray[np.int64]
@@ -879,7 +880,7 @@ def build_model(cfg: SimConfig) -> Model:
         from kalshi_sim.replay import ReplayModel
 
         return ReplayModel.from_csv(cfg.replay_path, seed=cfg.seed, legacy=cfg.legacy_format)
-    return SyntheticModel(build_universe(cfg))
+    return SyntheticModel(cached_universe(cfg, cfg.cache_dir))
 
 
 def create_app(config: SimConfig | None = None, *, model: Model | None = None) -> Starlette:

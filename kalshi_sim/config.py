@@ -69,6 +69,8 @@ class SimConfig:
     replay_path: Path | None = None
     """CSV of recorded top-of-book snapshots to replay instead of the synthetic universe."""
     replay_speed: float = 1.0
+    cache_dir: Path | None = None
+    """Where generated universes are cached between runs (None: always generate)."""
     host: str = "127.0.0.1"
     port: int = 8765
 

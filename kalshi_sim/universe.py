@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -506,10 +507,10 @@ class _Builder:
         self.anchor = int(cfg.anchor.timestamp())
         self.u = Universe(seed=cfg.seed, anchor_ts=self.anchor)
         self.rnd = random.Random(cfg.seed)
-        self.ev: dict[str, list[object]] = {
+        self.ev: dict[str, list[Any]] = {
             k: [] for k in ("series", "open", "close", "phase", "first", "last", "mve", "c", "s")
         }
-        self.mk: dict[str, list[object]] = {
+        self.mk: dict[str, list[Any]] = {
             k: []
             for k in (
                 "event",
@@ -638,8 +639,8 @@ class _Builder:
     ) -> int:
         m = len(self.mk["event"])
         ev = self.ev
-        o = int(ev["open"][e]) if open_ts is None else open_ts  # type: ignore[call-overload]
-        c = int(ev["close"][e]) if close_ts is None else close_ts  # type: ignore[call-overload]
+        o = int(ev["open"][e]) if open_ts is None else open_ts
+        c = int(ev["close"][e]) if close_ts is None else close_ts
         r = self.rnd.random
         h = (r(), r(), r(), r())
         det = c + 60 * int(5 + h[0] * 55)
@@ -1150,8 +1151,8 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
         return
     mk, ev = b.mk, b.ev
     anchor = b.anchor
-    pool = [m for m in games if int(mk["close"][m]) > anchor + 3600]  # type: ignore[call-overload]
-    pool_events = {int(mk["event"][m]) for m in pool}  # type: ignore[call-overload]
+    pool = [m for m in games if int(mk["close"][m]) > anchor + 3600]
+    pool_events = {int(mk["event"][m]) for m in pool}
     if len(pool_events) < 2:
         return
     tpl = Template(
@@ -1180,21 +1181,29 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
     m_close = mk["close"]
     e_tick = b.u.e_ticker
     m_tick = b.u.m_ticker
+    n_base_e = len(e_tick)
     legs_start: list[int] = []
     legs_m: list[int] = []
     legs_yes: list[bool] = []
     n_base = len(m_ev)
     seen = _seen(b)
-    dumps = orjson.dumps
     np_pool = len(pool)
+    random_ = rnd.random
+    ts = rfc3339
+    # Column values are collected locally and appended once; JSON is one f-string per object
+    # (tickers are plain ASCII; free text goes through orjson for escaping).
+    cols_e: dict[str, list[Any]] = {k: [] for k in ev}
+    cols_m: dict[str, list[Any]] = {k: [] for k in mk}
+    e_frags: list[bytes] = []
+    m_frags: list[bytes] = []
     for c in range(n):
         s = series_ids[c % len(series_ids)]
         series_ticker = b.u.s_ticker[s]
-        k = 2 + int(rnd.random() * 3)
+        k = 2 + int(random_() * 3)
         legs: list[int] = []
         used: set[object] = set()
         for _ in range(3 * k):
-            m_ = pool[int(rnd.random() * np_pool)]
+            m_ = pool[int(random_() * np_pool)]
             e_ = m_ev[m_]
             if e_ not in used:
                 used.add(e_)
@@ -1203,57 +1212,56 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
                     break
         if len(legs) < 2:
             continue
-        sides = [rnd.random() < 0.8 for _ in legs]
-        o = max(int(m_open[m_]) for m_ in legs)  # type: ignore[call-overload]
-        cl = max(int(m_close[m_]) for m_ in legs)  # type: ignore[call-overload]
+        sides = [random_() < 0.8 for _ in legs]
+        o = int(max([m_open[m_] for m_ in legs]))
+        cl = int(max([m_close[m_] for m_ in legs]))
         hexid = f"{rnd.getrandbits(64):016X}"
-        ev_ticker = f"{series_ticker}-S{datetime.fromtimestamp(o, UTC).year}{hexid[:11]}"
+        ev_ticker = f"{series_ticker}-S{ts(o)[:4]}{hexid[:11]}"
         if ev_ticker in seen:
             ev_ticker = f"{ev_ticker}{c}"
         seen.add(ev_ticker)
-        e = len(e_tick)
+        e = n_base_e + len(e_frags)
+        m = n_base + len(m_frags)
         e_tick.append(ev_ticker)
-        m = len(m_ev)
         for key_, val in (
             ("series", s),
             ("open", o),
             ("close", cl),
-            ("phase", int(rnd.random() * STEP_S)),
+            ("phase", int(random_() * STEP_S)),
             ("first", m),
             ("last", m + 1),
             ("mve", True),
             ("c", 0.0),
             ("s", 1.0),
         ):
-            ev[key_].append(val)
-        leg_docs = [
-            {
-                "event_ticker": e_tick[int(m_ev[m_])],  # type: ignore[call-overload]
-                "market_ticker": m_tick[m_],
-                "side": "yes" if y else "no",
-            }
-            for m_, y in zip(legs, sides, strict=True)
-        ]
-        label = ",".join(
-            ("yes " if y else "no ") + m_tick[m_].rsplit("-", 1)[-1]
-            for m_, y in zip(legs, sides, strict=True)
-        )
-        b.e_static.append(
-            b'"available_on_brokers":false,"category":"Sports","collateral_return_type":"",'
-            b'"event_ticker":"' + ev_ticker.encode() + b'","exchange_index":0,'
-            b'"fee_multiplier_override":null,"fee_type_override":null,"last_updated_ts":"'
-            + rfc3339(o - o % 3600).encode()
-            + b'","mutually_exclusive":false,'
-            b'"product_metadata":null,"series_ticker":"'
-            + series_ticker.encode()
-            + b'","settlement_sources":[],"strike_date":null,"strike_period":"",'
-            b'"sub_title":"' + f"{len(legs)} legs".encode() + b'","title":"Parlay"'
+            cols_e[key_].append(val)
+        leg_parts = []
+        label_parts = []
+        for m_, y in zip(legs, sides, strict=True):
+            mt = m_tick[m_]
+            side = "yes" if y else "no"
+            leg_parts.append(
+                f'{{"event_ticker":"{e_tick[m_ev[m_]]}","market_ticker":"{mt}","side":"{side}"}}'
+            )
+            label_parts.append(f"{side} {mt.rsplit('-', 1)[-1]}")
+        label = ",".join(label_parts)
+        qlabel = '"' + label + '"'
+        e_frags.append(
+            (
+                '"available_on_brokers":false,"category":"Sports","collateral_return_type":"",'
+                f'"event_ticker":"{ev_ticker}","exchange_index":0,'
+                '"fee_multiplier_override":null,"fee_type_override":null,'
+                f'"last_updated_ts":"{ts(o - o % 3600)}","mutually_exclusive":false,'
+                f'"product_metadata":null,"series_ticker":"{series_ticker}",'
+                '"settlement_sources":[],"strike_date":null,"strike_period":"",'
+                f'"sub_title":"{len(legs)} legs","title":"Parlay"'
+            ).encode()
         )
         legs_start.append(len(legs_m))
         legs_m.extend(legs)
         legs_yes.extend(sides)
-        det = cl + 60 * int(5 + rnd.random() * 55)
-        created = o - 60 * int(60 + rnd.random() * 1440)
+        det = cl + 60 * int(5 + random_() * 55)
+        created = o - 60 * int(60 + random_() * 1440)
         ticker = f"{ev_ticker}-{hexid[5:16]}"
         m_tick.append(ticker)
         for key_, val in (
@@ -1267,55 +1275,43 @@ def _add_combos(b: _Builder, n: int, games: list[int]) -> None:
             ("settle", det + 60),
             ("created", created),
             ("mve", True),
-            ("rate", 0.02 * (0.2 + rnd.random())),
+            ("rate", 0.02 * (0.2 + random_())),
             ("oi", 0.6),
-            ("hs", 3 + int(rnd.random() * 5)),
+            ("hs", 3 + int(random_() * 5)),
             ("tick", LINEAR_CENT),
-            ("depth", 3 + int(rnd.random() * 6)),
+            ("depth", 3 + int(random_() * 6)),
         ):
-            mk[key_].append(val)
-        qlabel = dumps(label)
-        b.m_static.append(
-            b'"can_close_early":false,"cap_strike":null,"close_time":"'
-            + rfc3339(cl).encode()
-            + b'","created_time":"'
-            + rfc3339(created).encode()
-            + b'","custom_strike":null,'
-            b'"early_close_condition":null,"event_ticker":"'
-            + ev_ticker.encode()
-            + b'","exchange_index":0,"expected_expiration_time":"'
-            + rfc3339(det).encode()
-            + b'","expiration_time":"'
-            + rfc3339(cl + 7 * 86400).encode()
-            + b'","fee_waiver_expiration_time":null,"floor_strike":null,'
-            b'"fractional_trading_enabled":false,"functional_strike":null,"is_provisional":null,'
-            b'"latest_expiration_time":"'
-            + rfc3339(cl + 7 * 86400).encode()
-            + b'","liquidity_dollars":"0.0000","market_type":"binary",'
-            b'"mve_collection_ticker":"' + series_ticker.encode() + b'-R",'
-            b'"mve_selected_legs":'
-            + dumps(leg_docs)
-            + b',"no_sub_title":'
-            + qlabel
-            + b',"notional_value_dollars":"1.0000","occurrence_datetime":"'
-            + rfc3339(cl).encode()
-            + b'","open_time":"'
-            + rfc3339(o).encode()
-            + b'","price_level_structure":"linear_cent","price_ranges":'
-            b'[{"start":"0.0000","end":"1.0000","step":"0.0100"}],'
-            b'"primary_participant_key":null,"rules_primary":'
-            + dumps(
-                f"If every leg resolves as selected ({label}), then the market resolves to Yes."
-            )
-            + b',"rules_secondary":"","settlement_bounds_type":"default",'
-            b'"settlement_floor_dollars":null,"settlement_timer_seconds":60,'
-            b'"strike_type":"custom","subtitle":"","ticker":"'
-            + ticker.encode()
-            + b'","title":'
-            + qlabel
-            + b',"yes_sub_title":'
-            + qlabel
+            cols_m[key_].append(val)
+        exp = ts(cl + 7 * 86400)
+        m_frags.append(
+            (
+                f'"can_close_early":false,"cap_strike":null,"close_time":"{ts(cl)}",'
+                f'"created_time":"{ts(created)}","custom_strike":null,'
+                f'"early_close_condition":null,"event_ticker":"{ev_ticker}","exchange_index":0,'
+                f'"expected_expiration_time":"{ts(det)}","expiration_time":"{exp}",'
+                '"fee_waiver_expiration_time":null,"floor_strike":null,'
+                '"fractional_trading_enabled":false,"functional_strike":null,'
+                f'"is_provisional":null,"latest_expiration_time":"{exp}",'
+                '"liquidity_dollars":"0.0000","market_type":"binary",'
+                f'"mve_collection_ticker":"{series_ticker}-R",'
+                f'"mve_selected_legs":[{",".join(leg_parts)}],"no_sub_title":{qlabel},'
+                f'"notional_value_dollars":"1.0000","occurrence_datetime":"{ts(cl)}",'
+                f'"open_time":"{ts(o)}","price_level_structure":"linear_cent",'
+                '"price_ranges":[{"start":"0.0000","end":"1.0000","step":"0.0100"}],'
+                '"primary_participant_key":null,'
+                f'"rules_primary":"If every leg resolves as selected ({label}), then the market'
+                ' resolves to Yes.","rules_secondary":"","settlement_bounds_type":"default",'
+                '"settlement_floor_dollars":null,"settlement_timer_seconds":60,'
+                f'"strike_type":"custom","subtitle":"","ticker":"{ticker}","title":{qlabel},'
+                f'"yes_sub_title":{qlabel}'
+            ).encode()
         )
+    for key_, values in cols_e.items():
+        ev[key_].extend(values)
+    for key_, values in cols_m.items():
+        mk[key_].extend(values)
+    b.e_static.extend(e_frags)
+    b.m_static.extend(m_frags)
     legs_start.append(len(legs_m))
     n_made = len(legs_start) - 1
     start = np.full(n_base + n_made + 1, -1, np.int64)
