@@ -184,6 +184,8 @@ def _materialization(report: WindowReport, pages: list[bytes]) -> dg.Materialize
         dg.AssetCheckResult(
             check_name="window_tick_coverage",
             passed=coverage >= WINDOW_COVERAGE_MIN,
+            # one window's hiccup warns; the day partition's coverage check is the blocking one
+            severity=dg.AssetCheckSeverity.WARN,
             metadata={"coverage": round(coverage, 4), "committed": committed, "expected": expected},
         ),
         dg.AssetCheckResult(
