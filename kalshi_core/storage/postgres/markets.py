@@ -45,7 +45,7 @@ from kalshi_core.storage.repositories import (
     SaveReport,
     SnapshotQuality,
 )
-from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES, SOURCE_NAMES
+from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES
 
 if TYPE_CHECKING:
     from kalshi_core.storage.database import Database
@@ -54,8 +54,8 @@ log = get_logger(__name__)
 
 _PRICES: Final = ("yes_bid", "yes_ask", "last_price")
 _MAX_ATTEMPTS: Final = 3
+# The inverse of tables.SOURCE_CODES, typed for MarketSnapshot.source.
 _SOURCE_NAMES: Final[dict[int, SnapshotSource]] = {0: "rest", 1: "websocket"}
-assert {k: str(v) for k, v in _SOURCE_NAMES.items()} == SOURCE_NAMES
 
 
 def _qualified(alias: str) -> str:
@@ -120,9 +120,7 @@ WHERE markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
    OR EXCLUDED.updated_at >= markets.updated_at
 """
 
-_BAD_QUOTE = "h.yes_bid > h.yes_ask OR " + " OR ".join(
-    f"h.{c} < 0 OR h.{c} > 1" for c in ("yes_bid", "yes_ask", "last_price")
-)
+_BAD_QUOTE = "h.yes_bid > h.yes_ask OR " + " OR ".join(f"h.{c} < 0 OR h.{c} > 1" for c in _PRICES)
 _QUALITY_STATS = f"""
 SELECT coalesce(sum(n), 0) AS rows, count(*) AS markets,
        coalesce(sum(crossed), 0) AS crossed, coalesce(sum(out_of_range), 0) AS out_of_range
@@ -188,8 +186,6 @@ def _is_missing_partition(exc: BaseException) -> bool:
 
 
 def _snapshot_from(row: asyncpg.Record, ticker: str, prefix: str = "") -> MarketSnapshot:
-    # Rows come from constrained columns (checks, NOT NULL, timestamptz): skipping pydantic
-    # validation here is what keeps the API's history reads cheap.
     return MarketSnapshot.model_construct(
         market_ticker=ticker,
         timestamp=row[f"{prefix}observed_at"],
@@ -276,6 +272,8 @@ class PostgresMarketRepository:
         the number of distinct tickers.
         """
         self._db.require_writable()
+        if poll is not None:
+            poll_args(poll)  # validates before anything is written
         snap_days = {day_of(ts) for ts in distinct_timestamps(snapshots)}
         page_days = raw_page_days(raw_pages)
         async with self._db.acquire() as conn:
