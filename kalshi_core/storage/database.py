@@ -50,7 +50,8 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Per-connection setup of every pool: orjson for json/jsonb."""
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
             typename, schema="pg_catalog", encoder=_json_dumps, decoder=orjson.loads, format="text"
@@ -93,7 +94,7 @@ class Database:
             asyncpg_dsn(url),
             min_size=min_size,
             max_size=max_size,
-            init=_init_connection,
+            init=init_connection,
             server_settings=server_settings,
             command_timeout=command_timeout,
         )
