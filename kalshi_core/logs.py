@@ -55,7 +55,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        JsonFormatter()
+        if json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
     root.handlers[:] = [handler]
     # httpx logs every request at INFO with full URLs; keep it at WARNING.
