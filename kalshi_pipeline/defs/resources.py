@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import dagster as dg
 
 from kalshi_core.kalshi.client import KalshiClient
+from kalshi_core.logs import configure_logging
 from kalshi_core.settings import get_settings
 from kalshi_core.storage.database import Database, Repositories, repositories
 
@@ -56,6 +57,8 @@ class WorkbenchDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
 @dg.definitions
 def resources() -> dg.Definitions:
     settings = get_settings()
+    # every process of the code location (code server, run workers) logs JSON to stderr
+    configure_logging(settings.log_level, json=settings.log_json)
     database_url: str | dg.EnvVar = (
         dg.EnvVar("DATABASE_URL") if os.environ.get("DATABASE_URL") else settings.database_url
     )
