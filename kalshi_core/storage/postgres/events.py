@@ -50,6 +50,14 @@ def _event_from(row: asyncpg.Record) -> Event:
     return Event.model_construct(**{c: row[c] for c in _COLUMNS})
 
 
+_FILL_MARKET_SERIES = """
+UPDATE markets m SET series_ticker = e.series_ticker
+FROM events e
+WHERE e.event_ticker = ANY($1::text[]) AND m.event_ticker = e.event_ticker
+  AND m.series_ticker IS NULL
+"""
+
+
 class PostgresEventRepository:
     """`EventRepository` on PostgreSQL."""
 
@@ -64,6 +72,8 @@ class PostgresEventRepository:
         args = [_args(e) for e in sorted(events, key=lambda e: e.event_ticker)]
         async with self._db.acquire() as conn, conn.transaction():
             await conn.executemany(_UPSERT, args)
+            # markets stored before their event (from listings that do not name the series)
+            await conn.execute(_FILL_MARKET_SERIES, [e.event_ticker for e in events])
         return len(args)
 
     async def get(self, event_ticker: str) -> Event | None:

@@ -111,11 +111,30 @@ _SORTS: Final = {
 
 _HISTORY_COLUMNS = f"h.observed_at, h.source, h.sequence, {_qualified('h')}"
 
+# A listing that does not name the series (the catalogue scan) must not erase a series ticker
+# learned elsewhere; an unknown one is taken from the market's event when that is stored.
+_SERIES_ARG = _MARKET_COLUMNS.index("series_ticker") + 1
+_EVENT_ARG = _MARKET_COLUMNS.index("event_ticker") + 1
+_UPSERT_VALUES = ", ".join(
+    f"coalesce(${i + 1}, (SELECT e.series_ticker FROM events e WHERE e.event_ticker = "
+    f"${_EVENT_ARG}))"
+    if c == "series_ticker"
+    else f"${i + 1}"
+    for i, c in enumerate(_MARKET_COLUMNS)
+)
 _UPSERT_MARKET = f"""
 INSERT INTO markets ({", ".join(_MARKET_COLUMNS)})
-VALUES ({", ".join(f"${i + 1}" for i in range(len(_MARKET_COLUMNS)))})
+VALUES ({_UPSERT_VALUES})
 ON CONFLICT (ticker) DO UPDATE SET
-    {", ".join(f"{c} = EXCLUDED.{c}" for c in _MARKET_COLUMNS if c != "ticker")}
+    {
+    ", ".join(
+        f"{c} = coalesce(EXCLUDED.{c}, markets.{c})"
+        if c == "series_ticker"
+        else f"{c} = EXCLUDED.{c}"
+        for c in _MARKET_COLUMNS
+        if c != "ticker"
+    )
+}
 WHERE markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
    OR EXCLUDED.updated_at >= markets.updated_at
 """
