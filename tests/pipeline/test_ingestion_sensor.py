@@ -85,3 +85,7 @@ def test_sensor_definition_evaluates_with_cursor(monkeypatch: object) -> None:
         ctx2 = dg.build_sensor_context(instance=instance, cursor=ctx.cursor)
         again = [r for r in ingestion_sensor(ctx2) if isinstance(r, dg.RunRequest)]  # type: ignore[arg-type]
         assert not {r.run_key for r in again} & {r.run_key for r in requests}
+        # a fresh install fills the metadata once, without waiting for the hourly schedule
+        assert "metadata-bootstrap" in {r.run_key for r in requests}
+        boot = next(r for r in requests if r.run_key == "metadata-bootstrap")
+        assert boot.job_name == "metadata_refresh"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from kalshi_core.settings import Settings, get_settings
+from kalshi_pipeline.defs.metadata.assets import metadata_job
 from kalshi_pipeline.lib.poll_grid import GridConfigError, partition_key, run_key
 from kalshi_pipeline.lib.rate_budget import RateBudgetError
 from kalshi_pipeline.lib.tiers import TierSpec, tier_specs
@@ -83,15 +84,17 @@ def _request(spec: TierSpec, start: datetime, iso: str) -> dg.RunRequest:
             "ops": {"market_snapshots": {"config": {"tier": spec.tier, "window_start": iso}}}
         },
         tags={INGESTION_TAG: spec.tier, WINDOW_TAG: iso},
+        job_name=JOB_NAME,
     )
 
 
 @dg.sensor(
-    job=ingestion_job,
+    jobs=[ingestion_job, metadata_job],
     minimum_interval_seconds=15,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests one ingestion run per tier and poll window (run key = window start), "
-    "a little before the window opens; reaps runs whose process died.",
+    "a little before the window opens; reaps runs whose process died; fills the metadata "
+    "once on a fresh install.",
 )
 def ingestion_sensor(
     context: dg.SensorEvaluationContext,
@@ -99,9 +102,16 @@ def ingestion_sensor(
     cursor: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     now = datetime.now(UTC)
     _reap_dead_runs(context, now)
+    # a fresh install fills series/events/markets once instead of waiting for the hourly schedule
+    bootstrap = "metadata_bootstrap" not in cursor and (
+        context.instance.get_latest_materialization_event(dg.AssetKey("series")) is None
+    )
     plan = plan_requests(now, cursor, get_settings())
-    if plan.cursor != cursor:
-        context.update_cursor(json.dumps(plan.cursor, sort_keys=True))
+    new_cursor = {**plan.cursor, **({"metadata_bootstrap": "requested"} if bootstrap else {})}
+    if new_cursor != cursor:
+        context.update_cursor(json.dumps(new_cursor, sort_keys=True))
+    if bootstrap:
+        yield dg.RunRequest(run_key="metadata-bootstrap", job_name=metadata_job.name)
     yield from plan.requests
     if plan.skip_reason:
         yield dg.SkipReason(plan.skip_reason)
