@@ -35,7 +35,7 @@ def _tables(url: str) -> set[str]:
 def test_up_down_up(empty_database_url: str) -> None:
     assert current(empty_database_url) is None
     upgrade(empty_database_url, partition_days_ahead=2)
-    assert current(empty_database_url) == head_revision() == "0002"
+    assert current(empty_database_url) == head_revision() == "0003"
     tables = _tables(empty_database_url)
     assert {
         "series",
@@ -55,6 +55,8 @@ def test_up_down_up(empty_database_url: str) -> None:
         assert f"market_snapshots_p{day:%Y%m%d}" in tables
         assert f"raw_pages_p{day:%Y%m%d}" in tables
 
+    downgrade(empty_database_url, "0002")
+    assert current(empty_database_url) == head_revision()
     downgrade(empty_database_url, "0001")
     assert current(empty_database_url) == "0001"
     assert "market_trades" not in _tables(empty_database_url)
@@ -63,9 +65,9 @@ def test_up_down_up(empty_database_url: str) -> None:
     assert _tables(empty_database_url) == {"alembic_version"}
 
     upgrade(empty_database_url)
-    assert current(empty_database_url) == "0002"
+    assert current(empty_database_url) == "0003"
     upgrade(empty_database_url)  # idempotent at head
-    assert current(empty_database_url) == "0002"
+    assert current(empty_database_url) == "0003"
 
 
 def test_metadata_matches_migrations(empty_database_url: str) -> None:
