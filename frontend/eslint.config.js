@@ -31,6 +31,11 @@ export default tseslint.config(
   {
     files: ["e2e/**/*.mjs", "eslint.config.js"],
     extends: [js.configs.recommended],
-    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+    // page.evaluate() callbacks run in the browser, the rest in Node.
+    languageOptions: {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      globals: { ...globals.node, ...globals.browser },
+    },
   },
 );

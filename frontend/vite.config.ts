@@ -31,5 +31,9 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Generous: CI shares 2 cores with other work, and the first full-app render is the slowest.
+    testTimeout: 30_000,
+    // Error-state tests log the caught errors on purpose; show logs only for failing tests.
+    silent: "passed-only",
   },
 });

@@ -136,6 +136,17 @@ export function formatLocalTime(
   });
 }
 
+/** Hours and minutes in the user's locale (chart axis ticks). */
+export function formatLocalHourMinute(
+  iso: string | null | undefined,
+  locale?: string,
+  timeZone?: string,
+): string {
+  const d = parse(iso);
+  if (!d) return DASH;
+  return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone });
+}
+
 /** An age in seconds, coarse: 4.2 -> "4s", 130 -> "2m 10s", 11000 -> "3h 3m", 200000 -> "2d 7h". */
 export function formatAge(seconds: number | null | undefined): string {
   if (missing(seconds)) return DASH;

@@ -13,7 +13,7 @@ import {
   type ChartConfig,
 } from "@/components/ui/chart";
 import type { ChartPoint } from "@/features/market-detail/history";
-import { formatCents, formatCount, formatLocalDateTime, formatLocalTime, formatUtc } from "@/lib/format";
+import { formatCents, formatCount, formatLocalDateTime, formatLocalHourMinute, formatUtc } from "@/lib/format";
 
 const priceConfig = {
   bid: { label: "Yes bid", color: "var(--chart-1)" },
@@ -28,7 +28,7 @@ const volumeConfig = {
 function tickFormatter(spanMs: number) {
   return (t: number) => {
     const iso = new Date(t).toISOString();
-    return spanMs > 36 * 3_600_000 ? formatLocalDateTime(iso) : formatLocalTime(iso).slice(0, 5);
+    return spanMs > 36 * 3_600_000 ? formatLocalDateTime(iso) : formatLocalHourMinute(iso);
   };
 }
 
