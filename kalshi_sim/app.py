@@ -28,7 +28,7 @@ from kalshi_sim import kernels as kn
 from kalshi_sim.clock import SimClock
 from kalshi_sim.config import SimConfig
 from kalshi_sim.faults import FaultMiddleware, FaultState
-from kalshi_sim.model import SyntheticModel, Trades
+from kalshi_sim.model import SyntheticModel, TradeBatch, Trades
 from kalshi_sim.render import (
     DOLLARS,
     QUERY_STATUS,
@@ -54,6 +54,7 @@ class Model(Protocol):
     def rows(self, idx: I64, t: float) -> I64: ...
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]: ...
     def trades(self, m: int, t0: float, t1: float, cap: int = ...) -> Trades: ...
+    def trades_window(self, ms: I64, t0: float, t1: float, cap: int = ...) -> TradeBatch: ...
     def volume_last(self, m: int, t: float) -> tuple[int, int]: ...
     def open_interest(self, m: int, t: float) -> int: ...
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]: ...
@@ -498,15 +499,14 @@ def _iso_ms(ts: float) -> str:
     return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond:06d}Z"
 
 
-def _trade_obj(state: SimState, ticker: str, m: int, tr: Trades, i: int) -> dict[str, Any]:
-    price = int(tr.prices[i])
-    yes = bool(tr.taker_yes[i])
-    count = int(tr.counts[i])
+def _trade_obj(
+    state: SimState, m: int, ts: float, count: int, price: int, yes: bool, leaf: int, slot: int
+) -> dict[str, Any]:
     side = "yes" if yes else "no"
     obj: dict[str, Any] = {
-        "trade_id": _trade_id(int(state.u.seed), m, int(tr.leaf[i]), int(tr.slot[i])),
-        "ticker": ticker,
-        "created_time": _iso_ms(float(tr.times[i])),
+        "trade_id": _trade_id(int(state.u.seed), m, leaf, slot),
+        "ticker": state.u.m_ticker[m],
+        "created_time": _iso_ms(ts),
         "taker_side": side,
         "yes_price_dollars": DOLLARS[price],
         "no_price_dollars": DOLLARS[10000 - price],
@@ -525,10 +525,18 @@ def _trade_obj(state: SimState, ticker: str, m: int, tr: Trades, i: int) -> dict
     return obj
 
 
+_WINDOW_CAP = 100_000
+
+
 def _collect_trades(
     state: SimState, q: dict[str, str], t: float, *, historical: bool
 ) -> tuple[list[dict[str, Any]], str]:
-    """Trades newest first, cursor = (time, market, leaf, slot) of the last trade returned."""
+    """Trades newest first; the cursor is the (time, market, leaf, slot) key of the last trade
+    returned, so pages stay stable while new trades arrive.
+
+    Time windows are scanned backwards from max_ts (or now, or the historical cutoff): each
+    window's trades over all candidate markets come from one numba call; a window holding more
+    than _WINDOW_CAP trades is narrowed, one holding too few makes the next one wider."""
     u = state.u
     limit = _limit(q)
     min_ts = _int(q, "min_ts")
@@ -537,9 +545,7 @@ def _collect_trades(
     upper = min(t, float(max_ts)) if max_ts is not None else t
     if historical:
         upper = min(upper, float(cutoff))
-    lower_bound = float(min_ts) if min_ts is not None else -math.inf
-    if not historical:
-        lower_bound = max(lower_bound, float(cutoff))
+    lower = float(min_ts) if min_ts is not None else -math.inf
     cur = decode_cursor(q.get("cursor", ""), "t", 4)
     last_key: tuple[float, int, int, int] | None = None
     if cur is not None:
@@ -548,38 +554,48 @@ def _collect_trades(
     ticker = q.get("ticker")
     if ticker:
         m0 = u.ticker_index.get(ticker)
-        if m0 is None:
-            return [], ""
-        markets = np.asarray([m0], np.int64)
+        markets = np.asarray([] if m0 is None else [m0], np.int64)
     else:
         markets = np.arange(u.n_markets)
-    live_mask = u.m_settle[markets] >= cutoff
-    markets = markets[~live_mask] if historical else markets
-    window = 3600.0 if ticker else 300.0
-    out: list[tuple[float, int, int, int, int, Trades]] = []
+    settled_before = u.m_settle[markets] < cutoff
+    markets = markets[settled_before] if historical else markets[~settled_before]
+    if not len(markets):
+        return [], ""
+    earliest = max(lower, float(u.m_open[markets].min()))
+    window = 86400.0 if ticker else 10.0
     hi = upper
-    lowest_open = float(u.m_open[markets].min()) if len(markets) else hi
-    while len(out) < limit and hi >= max(lower_bound, lowest_open):
-        lo = max(hi - window, lower_bound)
+    below = math.inf  # times >= below were covered by the previous (later) window
+    picked: list[tuple[float, int, int, int, int, int, bool]] = []
+    while len(picked) < limit and hi >= earliest:
+        lo = max(hi - window, lower)
         alive = markets[(u.m_open[markets] <= hi) & (u.m_close[markets] >= lo)]
-        batch: list[tuple[float, int, int, int, int, Trades]] = []
-        for m in alive.tolist():
-            tr = state.model.trades(m, lo, hi)
-            for i in range(len(tr.times)):
-                key = (float(tr.times[i]), m, int(tr.leaf[i]), int(tr.slot[i]))
-                if last_key is not None and key >= last_key:
-                    continue
-                batch.append((*key, i, tr))
-        batch.sort(key=lambda x: (x[0], x[1], x[2], x[3]), reverse=True)
-        out.extend(batch[: limit - len(out)])
-        if lo <= lower_bound:
+        batch = state.model.trades_window(alive, lo, hi, _WINDOW_CAP)
+        if batch.overflow and hi - lo > 1e-3:
+            window = (hi - lo) / 8
+            continue
+        order = np.lexsort((-batch.slot, -batch.leaf, -batch.markets, -batch.times))
+        for i in order.tolist():
+            key = (float(batch.times[i]), int(batch.markets[i]), int(batch.leaf[i]),
+                   int(batch.slot[i]))  # fmt: skip
+            if key[0] >= below or (last_key is not None and key >= last_key):
+                continue
+            picked.append((*key, int(batch.counts[i]), int(batch.prices[i]),
+                           bool(batch.taker_yes[i])))  # fmt: skip
+            if len(picked) >= limit:
+                break
+        if lo <= lower:
             break
-        hi = lo - 1e-6
-        window = min(window * 2, 86400.0 * 7)
-    items = [_trade_obj(state, u.m_ticker[x[1]], x[1], x[5], x[4]) for x in out]
+        below = lo
+        hi = lo
+        if len(batch.times) < limit:
+            window = min(window * 8, 86400.0 * 30)
+    items = [
+        _trade_obj(state, m, ts, count, price, yes, leaf, slot)
+        for ts, m, leaf, slot, count, price, yes in picked
+    ]
     cursor = ""
-    if len(out) >= limit:
-        a = out[-1]
+    if len(picked) >= limit:
+        a = picked[-1]
         cursor = encode_cursor("t", a[0], a[1], a[2], a[3])
     return items, cursor
 
@@ -904,6 +920,7 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
         now = clock.now()
         state.model.rows(np.arange(min(2, state.u.n_markets)), now)
         state.model.trades(0, now - 60.0, now)
+        state.model.trades_window(np.arange(1), now - 60.0, now, 10)
         state.model.quote_ohlc(0, now - 60.0, now)
         state.model.book_levels(0, now, 1)
         render_markets_array(state, [0], now)

@@ -839,6 +839,109 @@ def trades_between(
 
 
 @_jit
+def trades_multi(
+    seed,
+    ms,
+    t0,
+    t1,
+    m_event,
+    m_lo,
+    m_hi,
+    m_mve,
+    leg_start,
+    leg_market,
+    leg_yes,
+    e_grid0,
+    e_kmax,
+    e_depth,
+    m_hs,
+    m_tick,
+    m_rate,
+    m_open,
+    m_close,
+    cap,
+    yk,
+    yv,
+):
+    """All trades of markets `ms` with t0 <= time <= t1, unordered, as flat arrays
+    (market, time, count, yes price, taker-yes, leaf, index-in-leaf) plus an overflow flag set
+    when more than `cap` trades fall in the window (the caller then narrows it)."""
+    mk = np.empty(cap, np.int64)
+    times = np.empty(cap, np.float64)
+    counts = np.empty(cap, np.int64)
+    prices = np.empty(cap, np.int64)
+    yes = np.empty(cap, np.bool_)
+    leafs = np.empty(cap, np.int64)
+    slot = np.empty(cap, np.int64)
+    n_out = 0
+    overflow = False
+    st_lo = np.empty(160, np.int64)
+    st_hi = np.empty(160, np.int64)
+    st_n = np.empty(160, np.int64)
+    sizes = np.empty(4, np.int64)
+    tt = np.empty(4, np.float64)
+    for r in range(ms.shape[0]):
+        if overflow:
+            break
+        m = ms[r]
+        lo_t = max(t0, float(m_open[m]))
+        hi_t = min(t1, float(m_close[m]) - 0.001)
+        e = m_event[m]
+        g0 = e_grid0[e]
+        if hi_t < lo_t or hi_t < g0:
+            continue
+        j0 = max(0, math.floor((lo_t - g0) / STEP))
+        j1 = math.floor((hi_t - g0) / STEP)
+        depth = e_depth[e]
+        st_lo[0] = 0
+        st_hi[0] = 1 << depth
+        st_n[0] = root_total(m, depth, m_rate)
+        sp = 1
+        while sp > 0:
+            sp -= 1
+            lo = st_lo[sp]
+            hi = st_hi[sp]
+            n = st_n[sp]
+            if n <= 0 or hi <= j0 or lo > j1:
+                continue
+            if hi - lo == 1:
+                k = leaf_trades(seed, m, lo, n, g0, sizes, tt)
+                for i in range(k):
+                    if tt[i] < lo_t or tt[i] > hi_t:
+                        continue
+                    if n_out >= cap:
+                        overflow = True
+                        break
+                    pr, y = trade_price(
+                        seed, m, lo, i, tt[i], m_event, m_lo, m_hi, m_mve, leg_start,
+                        leg_market, leg_yes, e_grid0, e_kmax, e_depth, m_hs, m_tick, yk, yv,
+                    )  # fmt: skip
+                    mk[n_out] = m
+                    times[n_out] = tt[i]
+                    counts[n_out] = sizes[i]
+                    prices[n_out] = pr
+                    yes[n_out] = y
+                    leafs[n_out] = lo
+                    slot[n_out] = i
+                    n_out += 1
+                continue
+            mid = (lo + hi) >> 1
+            left = split(seed, m, mid, n)
+            st_lo[sp] = mid
+            st_hi[sp] = hi
+            st_n[sp] = n - left
+            sp += 1
+            st_lo[sp] = lo
+            st_hi[sp] = mid
+            st_n[sp] = left
+            sp += 1
+    return (
+        mk[:n_out], times[:n_out], counts[:n_out], prices[:n_out], yes[:n_out], leafs[:n_out],
+        slot[:n_out], overflow,
+    )  # fmt: skip
+
+
+@_jit
 def quote_path(
     seed,
     m,

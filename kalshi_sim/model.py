@@ -34,6 +34,21 @@ class Trades:
     slot: I64
 
 
+@dataclass(frozen=True)
+class TradeBatch:
+    """Trades of many markets in one window, unordered; `overflow` means the window held more
+    than the requested capacity (narrow it and ask again)."""
+
+    markets: I64
+    times: F64
+    counts: I64
+    prices: I64
+    taker_yes: npt.NDArray[np.bool_]
+    leaf: I64
+    slot: I64
+    overflow: bool
+
+
 class SyntheticModel:
     """Quotes and history of a generated universe."""
 
@@ -116,6 +131,24 @@ class SyntheticModel:
             *kn.new_cache(),
         )
         return Trades(m, times, counts, prices, yes, leaf, slot)
+
+    def trades_window(self, ms: I64, t0: float, t1: float, cap: int = 100_000) -> TradeBatch:
+        u = self.u
+        mk, times, counts, prices, yes, leaf, slot, overflow = kn.trades_multi(
+            self.seed,
+            np.ascontiguousarray(ms, np.int64),
+            float(t0),
+            float(t1),
+            *self._core(),
+            u.m_half_spread,
+            u.m_tick,
+            u.m_rate,
+            self.m_open,
+            self.m_close,
+            cap,
+            *kn.new_cache(),
+        )
+        return TradeBatch(mk, times, counts, prices, yes, leaf, slot, bool(overflow))
 
     def volume_last(self, m: int, t: float) -> tuple[int, int]:
         u = self.u

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from kalshi_sim import kernels as kn
 from kalshi_sim.config import SimConfig
-from kalshi_sim.model import Trades, _ladder
+from kalshi_sim.model import TradeBatch, Trades, _ladder
 from kalshi_sim.universe import Template, Universe, _Builder
 
 I64 = npt.NDArray[np.int64]
@@ -172,6 +172,23 @@ class ReplayModel:
             taker_yes=np.asarray(prices >= mids, np.bool_),
             leaf=sel.astype(np.int64),
             slot=np.zeros(len(sel), np.int64),
+        )
+
+    def trades_window(self, ms: I64, t0: float, t1: float, cap: int = 100_000) -> TradeBatch:
+        parts = [self.trades(int(m), t0, t1) for m in np.asarray(ms).tolist()]
+        if not parts:
+            empty = np.zeros(0, np.int64)
+            return TradeBatch(empty, np.zeros(0), empty, empty, np.zeros(0, np.bool_), empty,
+                              empty, False)  # fmt: skip
+        return TradeBatch(
+            markets=np.concatenate([np.full(len(p.times), p.market, np.int64) for p in parts]),
+            times=np.concatenate([p.times for p in parts]),
+            counts=np.concatenate([p.counts for p in parts]),
+            prices=np.concatenate([p.prices for p in parts]),
+            taker_yes=np.concatenate([p.taker_yes for p in parts]),
+            leaf=np.concatenate([p.leaf for p in parts]),
+            slot=np.concatenate([p.slot for p in parts]),
+            overflow=sum(len(p.times) for p in parts) > cap,
         )
 
     def volume_last(self, m: int, t: float) -> tuple[int, int]:

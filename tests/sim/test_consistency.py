@@ -184,3 +184,29 @@ def test_brackets_exclusive_and_prices_calibrated() -> None:
     assert abs(pred.mean() - outcome.mean()) < 0.03
     brier = float(((pred - outcome) ** 2).mean())
     assert brier < float(((outcome.mean() - outcome) ** 2).mean())
+
+
+def test_global_trade_feed_pages_are_complete_and_ordered(
+    client: httpx.Client, current_sim: SimServer
+) -> None:
+    state = admin_state(current_sim.app)
+    since = NOW - 1800
+    expected = 0
+    for m in range(state.u.n_markets):
+        if state.u.m_settle[m] >= state.cutoff(NOW):
+            expected += len(state.model.trades(m, since, NOW).times)
+    seen: list[tuple[str, str]] = []
+    cursor = ""
+    while True:
+        body = client.get(
+            "/markets/trades", params={"min_ts": since, "limit": 250, "cursor": cursor}
+        ).json()
+        seen += [(t["created_time"], t["trade_id"]) for t in body["trades"]]
+        cursor = body["cursor"]
+        if not cursor:
+            break
+    assert expected > 250
+    assert len(seen) == expected
+    assert len({tid for _ts, tid in seen}) == expected
+    times = [ts for ts, _tid in seen]
+    assert times == sorted(times, reverse=True)
