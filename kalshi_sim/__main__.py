@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from kalshi_core.logs import configure_logging, get_logger
+from kalshi_core.settings import get_settings
 from kalshi_sim.app import create_app
 from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
 from kalshi_sim.universe import anchor_from_iso
@@ -20,8 +21,9 @@ log = get_logger("kalshi_sim")
 
 def parse_args(argv: list[str] | None = None) -> SimConfig:
     p = argparse.ArgumentParser(prog="python -m kalshi_sim", description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    settings = get_settings()
+    p.add_argument("--host", default=settings.sim_host, help="default: SIM_HOST")
+    p.add_argument("--port", type=int, default=settings.sim_port, help="default: SIM_PORT")
     p.add_argument("--markets", type=int, default=5000, help="non-combo markets")
     p.add_argument("--mve-markets", type=int, default=None, help="combo markets (default: same)")
     p.add_argument("--seed", type=int, default=1)
@@ -94,7 +96,8 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
-    configure_logging()
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     cfg = parse_args(argv)
     app = create_app(cfg)
     log.info("serving", extra={"url": f"http://{cfg.host}:{cfg.port}/trade-api/v2"})
