@@ -226,6 +226,7 @@ backtest_results = Table(
     Column("fees_paid", Numeric, nullable=False),
     Column("settlement_pnl", Numeric, nullable=False),
     Column("exit_pnl", Numeric, nullable=False),
+    Column("marked_pnl", Numeric, nullable=False, server_default="0"),
     Column("sharpe_ratio", Double),
     Column("sharpe_frequency", Text, nullable=False),
     Column("max_drawdown", Numeric, nullable=False),

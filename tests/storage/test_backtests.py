@@ -28,6 +28,7 @@ def _result(name: str = "mean_reversion", **kw: object) -> BacktestResult:
         "start": T0,
         "end": T0 + timedelta(days=7),
         "total_pnl": Decimal("123.456789"),
+        "marked_pnl": Decimal("-0.2500"),
         "fees_paid": Decimal("4.21"),
         "settlement_pnl": Decimal("100.000001"),
         "exit_pnl": Decimal("27.677"),
@@ -83,6 +84,7 @@ async def test_round_trip(repos: Repositories) -> None:
         exclude={"id", "created_at"}
     )
     assert str(got.total_pnl) == "123.456789"
+    assert got.marked_pnl == Decimal("-0.25")
     assert got.trades[1].entry_price == Decimal("0.123456")
     assert await repos.backtests.get(rid + 1000) is None
 

@@ -31,6 +31,7 @@ _FIELDS: Final = {
     "fees_paid": "fees_paid",
     "settlement_pnl": "settlement_pnl",
     "exit_pnl": "exit_pnl",
+    "marked_pnl": "marked_pnl",
     "sharpe_ratio": "sharpe_ratio",
     "sharpe_frequency": "sharpe_frequency",
     "max_drawdown": "max_drawdown",
