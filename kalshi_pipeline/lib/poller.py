@@ -126,7 +126,7 @@ async def poll_window(
     }
     if record_backlog:
         await _record_backlog(grid, window_start, polls, run_id)
-    known: dict[str, Market] = {}
+    known = MetadataWriter(markets)
     for tick in grid.window_ticks(window_start):
         if tick in done:
             report.outcomes.append(TickOutcome(tick, "skipped"))
@@ -142,7 +142,51 @@ async def poll_window(
         report.outcomes.append(
             await _poll_tick(grid, tick, scan, markets, polls, run_id, known, report)
         )
+    await known.drain()
     return report
+
+
+class MetadataWriter:
+    """Upserts market metadata that changed, off the tick's critical path.
+
+    A catalogue run's first tick sees ~100k markets whose metadata this process has not seen
+    yet; upserting them inline would hold that tick (and miss the next ones) for seconds. The
+    snapshots never wait for it: `save_many` creates a placeholder row for an unknown ticker,
+    and the metadata lands moments later. Failures are logged; the next change retries.
+    """
+
+    def __init__(self, markets: MarketRepository) -> None:
+        self._repo = markets
+        self._known: dict[str, Market] = {}
+        self._pending: dict[str, Market] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def submit(self, items: Sequence[Market]) -> None:
+        for m in items:
+            if self._known.get(m.ticker) != m:
+                self._known[m.ticker] = m
+                self._pending[m.ticker] = m
+        if self._pending and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = list(self._pending.values())
+            self._pending.clear()
+            try:
+                await self._repo.upsert_markets(batch)
+            except Exception as exc:  # metadata is retried on its next change or next run
+                for m in batch:
+                    self._known.pop(m.ticker, None)
+                log.warning(
+                    "market metadata upsert failed",
+                    extra={"markets": len(batch), "error": f"{type(exc).__name__}: {exc}"},
+                )
+                return
+
+    async def drain(self) -> None:
+        if self._task is not None:
+            await self._task
 
 
 async def _poll_tick(
@@ -152,7 +196,7 @@ async def _poll_tick(
     markets: MarketRepository,
     polls: IngestPollRepository,
     run_id: str | None,
-    known: dict[str, Market],
+    known: MetadataWriter,
     report: WindowReport,
 ) -> TickOutcome:
     started = datetime.now(UTC)
@@ -173,11 +217,8 @@ async def _poll_tick(
         if not result.complete:
             report.incomplete_scans += 1
         report.crossed_quotes += sum(1 for s in result.snapshots if s.yes_bid > s.yes_ask)
-        changed = [m for m in result.markets if known.get(m.ticker) != m]
-        if changed:
-            # metadata is not part of the tick's atomicity: it is upserted again on any change
-            await markets.upsert_markets(changed)
-            known.update((m.ticker, m) for m in changed)
+        # metadata is not part of the tick's atomicity: upserted in the background on change
+        known.submit(result.markets)
         poll = IngestPoll(
             tier=grid.tier,
             tick=tick,

@@ -122,6 +122,9 @@ _UPSERT_VALUES = ", ".join(
     else f"${i + 1}"
     for i, c in enumerate(_MARKET_COLUMNS)
 )
+_COMPARED = [c for c in _MARKET_COLUMNS if c not in ("ticker", "series_ticker", "updated_at")]
+_CMP_OLD = ", ".join(f"markets.{c}" for c in _COMPARED)
+_CMP_NEW = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
 _UPSERT_MARKET = f"""
 INSERT INTO markets ({", ".join(_MARKET_COLUMNS)})
 VALUES ({_UPSERT_VALUES})
@@ -135,8 +138,12 @@ ON CONFLICT (ticker) DO UPDATE SET
         if c != "ticker"
     )
 }
-WHERE markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
-   OR EXCLUDED.updated_at >= markets.updated_at
+WHERE (markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
+       OR EXCLUDED.updated_at >= markets.updated_at)
+  -- unchanged metadata writes no new row version (scans re-send every market every run)
+  AND (({_CMP_OLD}) IS DISTINCT FROM ({_CMP_NEW})
+       OR (EXCLUDED.series_ticker IS NOT NULL
+           AND EXCLUDED.series_ticker IS DISTINCT FROM markets.series_ticker))
 """
 
 _BAD_QUOTE = "h.yes_bid > h.yes_ask OR " + " OR ".join(f"h.{c} < 0 OR h.{c} > 1" for c in _PRICES)
