@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: the whole workbench on this machine, on its embedded default.
 #   PostgreSQL (yours, the machine's, or a private cluster) -> migrations -> kalshi_sim (unless
-#   KALSHI_BASE_URL points elsewhere) -> Dagster (webserver + daemon, ingestion sensor on) -> API.
+#   KALSHI_BASE_URL points elsewhere) -> Dagster (webserver + daemon, ingestion sensor on) -> API
+#   -> the SPA (built, served by `vite preview` with /api proxied to the API).
 # Prints the URLs; Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,11 +78,19 @@ if [ -f kalshi_api/main.py ]; then
     --port "$API_PORT" --no-access-log
   wait_http "http://127.0.0.1:${API_PORT}/health" 60 || true
 fi
+SPA_PORT=${SPA_PORT:-5173}
+if [ -f frontend/package.json ]; then
+  log "building the SPA"
+  (cd frontend && npm run build --silent) >&2
+  start "spa" .data/logs/spa.log npm --prefix frontend run preview -- --host 127.0.0.1 \
+    --port "$SPA_PORT" --strictPort
+fi
 wait_http "http://127.0.0.1:${DAGSTER_PORT}/server_info" 120
 
 cat >&2 <<TXT
 
   Kalshi analytics workbench is running
+    Dashboard      http://127.0.0.1:${SPA_PORT}   (markets, charts, backtests, ingestion health)
     Dagster UI     http://127.0.0.1:${DAGSTER_PORT}   (ingestion sensor on; assets, checks, runs)
     API docs       http://127.0.0.1:${API_PORT}/docs
     Kalshi API     ${KALSHI_BASE_URL}

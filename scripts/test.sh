@@ -14,5 +14,9 @@ echo "[test] ruff" >&2
 .venv/bin/ruff format --check .
 echo "[test] mypy (strict)" >&2
 .venv/bin/mypy
+if [ -x scripts/test-frontend.sh ] && [ "${SKIP_FRONTEND:-0}" != "1" ]; then
+  echo "[test] frontend (typecheck, lint, unit, build, browser)" >&2
+  scripts/test-frontend.sh
+fi
 echo "[test] pytest against $TEST_DATABASE_ADMIN_URL" >&2
 exec .venv/bin/pytest "$@"
