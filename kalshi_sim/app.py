@@ -223,6 +223,7 @@ def select_markets(
             "max_settled_ts",
         )
     }
+    settled_filter = bounds["min_settled_ts"] is not None or bounds["max_settled_ts"] is not None
     cutoff = state.cutoff(t)
     total = u.n_markets if cand is None else len(cand)
     pos_list = decode_cursor(q.get("cursor", ""), "h" if historical else "m", 1)
@@ -247,7 +248,8 @@ def select_markets(
                 mask &= arr[idx] > lo_v
             if hi_v is not None:
                 mask &= arr[idx] < hi_v
-        if name == "settled" and (bounds["min_settled_ts"] or bounds["max_settled_ts"]):
+        if settled_filter:
+            # Settlement-time filters only match markets that have actually settled by now.
             mask &= u.m_settle[idx] <= t
         hits = np.flatnonzero(mask)
         need = limit - len(taken)
@@ -959,4 +961,3 @@ def admin_state(app: Starlette) -> SimState:
 
 
 __all__ = ["PREFIX", "SimState", "admin_state", "create_app"]
-_ = Sequence

@@ -17,7 +17,7 @@ import gc
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from statistics import NormalDist
 from typing import Any
 
@@ -874,12 +874,12 @@ def _build(cfg: SimConfig) -> Universe:
         share = round(target * tpl.weight / total_w) if ti < len(TEMPLATES) - 1 else 0
         if ti == len(TEMPLATES) - 1:
             share = target - len(b.mk["event"])
-        _fill_template(b, tpl, ti, share, game_markets)
+        _fill_template(b, tpl, share, game_markets)
     _add_combos(b, cfg.combo_markets, game_markets)
     return b.freeze()
 
 
-def _fill_template(b: _Builder, tpl: Template, ti: int, share: int, games: list[int]) -> None:
+def _fill_template(b: _Builder, tpl: Template, share: int, games: list[int]) -> None:
     """Add series of `tpl` (real variants first, then numbered ones) until `share` markets."""
     if share <= 0:
         return
@@ -904,7 +904,6 @@ def _fill_template(b: _Builder, tpl: Template, ti: int, share: int, games: list[
                 made += _add_event_markets(b, tpl, s, code, name, level, close, j, g, games)
                 if made >= share:
                     break
-    _ = ti
 
 
 def _add_event_markets(
@@ -1325,6 +1324,3 @@ def anchor_from_iso(text: str) -> datetime:
     """Parse an ISO timestamp given on the command line (naive means UTC)."""
     d = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-_ = timedelta
