@@ -26,7 +26,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   stage "npm ci" npm ci --no-audit --no-fund --loglevel=error
 fi
 
-stage "typecheck (tsc --noEmit)" npx --no-install tsc --noEmit -p tsconfig.json
+# TypeScript 7 (native) type-checks; TypeScript 5.9 stays for typescript-eslint and openapi-typescript.
+stage "typecheck (tsc 7 --noEmit)" node node_modules/typescript-native/bin/tsc --noEmit -p tsconfig.json
 stage "lint (eslint)" npx --no-install eslint --max-warnings=0 .
 stage "unit tests (vitest)" npx --no-install vitest run
 stage "build (vite build)" npx --no-install vite build --logLevel warn

@@ -14,7 +14,7 @@ export function Layout() {
   return (
     <div className="min-h-screen">
       <header className="bg-background/95 sticky top-0 z-10 border-b backdrop-blur">
-        <div className="mx-auto flex h-14 max-w-[1400px] items-center gap-6 px-4">
+        <div className="mx-auto flex h-14 max-w-[1600px] items-center gap-6 px-4">
           <span className="font-semibold tracking-tight">Kalshi workbench</span>
           <nav className="flex gap-1 text-sm" aria-label="Main">
             {NAV.map((item) => (
@@ -39,7 +39,7 @@ export function Layout() {
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-[1400px] px-4 py-6">
+      <main className="mx-auto max-w-[1600px] px-4 py-6">
         <Outlet />
       </main>
     </div>

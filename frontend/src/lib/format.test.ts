@@ -10,6 +10,7 @@ import {
   formatCount,
   formatDollars,
   formatLocalDateTime,
+  formatLocalShortDateTime,
   formatLocalTime,
   formatPercent,
   formatPnl,
@@ -67,6 +68,7 @@ describe("times", () => {
   it("uses the given locale and time zone", () => {
     expect(formatLocalTime(iso, "en-GB", "Europe/Berlin")).toBe("05:50:05");
     expect(formatLocalDateTime(iso, "en-US", "America/New_York")).toBe("Nov 26, 2026, 11:50 PM");
+    expect(formatLocalShortDateTime(iso, "en-US", "UTC")).toBe("Nov 27, 04:50 AM");
   });
   it("reads ages coarsely", () => {
     expect(formatAge(4.2)).toBe("4s");

@@ -120,6 +120,23 @@ export function formatLocalDateTime(
   });
 }
 
+/** Month, day and time without the year, in the user's locale (compact table cells). */
+export function formatLocalShortDateTime(
+  iso: string | null | undefined,
+  locale?: string,
+  timeZone?: string,
+): string {
+  const d = parse(iso);
+  if (!d) return DASH;
+  return d.toLocaleString(locale, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  });
+}
+
 /** Time of day with seconds, in the user's locale (for quote and tick times). */
 export function formatLocalTime(
   iso: string | null | undefined,

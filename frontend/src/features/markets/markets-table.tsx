@@ -106,7 +106,7 @@ export function MarketsTable({
                 {m.market_ticker}
               </Link>
             </TableCell>
-            <TableCell className="max-w-[22rem] truncate" title={m.title ?? undefined}>
+            <TableCell className="max-w-[18rem] truncate" title={m.title ?? undefined}>
               {m.title ?? "—"}
             </TableCell>
             <TableCell className={cn(num, "text-chart-1")}>
@@ -123,7 +123,7 @@ export function MarketsTable({
               <StatusBadge status={m.status} />
             </TableCell>
             <TableCell>
-              <Time iso={m.close_time} />
+              <Time iso={m.close_time} variant="short" />
             </TableCell>
             <TableCell>
               <Time iso={m.changed_at ?? m.timestamp} variant="time" />
