@@ -23,7 +23,7 @@ def test_command_line_serves_markets() -> None:
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-m", "kalshi_sim", "--port", str(port), "--markets", "400",
-         "--mve-markets", "100", "--seed", "3", "--rate-limit", "0"],
+         "--mve-markets", "100", "--seed", "3", "--rate-limit", "0", "--no-cache"],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(root)},
         stdout=subprocess.DEVNULL,
