@@ -28,7 +28,7 @@ fi
 
 # TypeScript 7 (native) type-checks; TypeScript 5.9 stays for typescript-eslint and openapi-typescript.
 stage "typecheck (tsc 7 --noEmit)" node node_modules/typescript-native/bin/tsc --noEmit -p tsconfig.json
-stage "lint (eslint)" npx --no-install eslint --max-warnings=0 .
+stage "lint (eslint)" npx --no-install eslint --max-warnings=0 --cache --cache-location node_modules/.cache/eslint/ .
 stage "unit tests (vitest)" npx --no-install vitest run
 stage "build (vite build)" npx --no-install vite build --logLevel warn
 

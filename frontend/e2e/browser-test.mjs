@@ -187,6 +187,11 @@ async function main() {
       // Deep link straight to a dotted ticker (the preview server must serve the SPA for it).
       await page.goto(`${base}/markets/KXFED-26DEC-T4.25?range=all`);
       await page.getByTestId("quote-panel").waitFor();
+      // The event link lists the event's sibling markets.
+      await page.goto(`${base}/markets/KXNFLGAME-26NOV301200CHISF-SF`);
+      await page.getByRole("link", { name: "event KXNFLGAME-26NOV301200CHISF" }).click();
+      await page.waitForURL(/\/markets\?event=KXNFLGAME-26NOV301200CHISF$/);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="market-row"]').length === 2);
       const unknown = await page.goto(`${base}/markets/NO-SUCH-MARKET`);
       assert(unknown?.ok(), "SPA fallback for an unknown ticker");
       await page.getByTestId("error-state").getByText("Not found").first().waitFor();

@@ -1,5 +1,6 @@
 // Screenshots of the markets page and the busiest market's page for the docs, taken from a
-// running SPA (default http://127.0.0.1:5173, i.e. `make dev`) against the live API:
+// running SPA (default http://127.0.0.1:5173, i.e. `make dev`) against the live API. The committed
+// copies were then reduced to a 128-colour palette (Pillow) to keep the repository small:
 //   node e2e/screenshots.mjs [base-url] [out-dir]
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -21,12 +22,12 @@ try {
   page.setDefaultTimeout(20_000);
   await page.goto(`${base}/markets?sort=volume_24h&order=desc`);
   await page.getByTestId("market-row").first().waitFor();
-  await page.screenshot({ path: `${out}markets.png` });
+  await page.screenshot({ path: `${out}spa-markets.png` });
   const ticker = await page.getByTestId("market-row").first().locator("td").first().innerText();
   await page.goto(`${base}/markets/${encodeURIComponent(ticker)}?range=1h`);
   await page.locator('[data-testid="price-chart"] .recharts-line-curve').first().waitFor();
-  await page.screenshot({ path: `${out}market.png`, fullPage: true });
-  process.stdout.write(`wrote ${out}markets.png and ${out}market.png (${ticker})\n`);
+  await page.screenshot({ path: `${out}spa-market.png`, fullPage: true });
+  process.stdout.write(`wrote ${out}spa-markets.png and ${out}spa-market.png (${ticker})\n`);
 } finally {
   await browser.close();
 }

@@ -34,7 +34,15 @@ function MarketHeader({ ticker }: { ticker: string }) {
           <p className="text-muted-foreground flex flex-wrap items-center gap-2 text-sm">
             <span className="font-mono">{market.market_ticker}</span>
             <StatusBadge status={market.status} />
-            {market.event_ticker && <span>event {market.event_ticker}</span>}
+            {market.event_ticker && (
+              <Link
+                to={`/markets?event=${encodeURIComponent(market.event_ticker)}`}
+                className="underline-offset-4 hover:underline"
+                title="All markets of this event"
+              >
+                event {market.event_ticker}
+              </Link>
+            )}
             {market.close_time && (
               <span>
                 closes <Time iso={market.close_time} />

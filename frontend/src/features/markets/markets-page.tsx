@@ -3,7 +3,7 @@
  * the table refreshes every 5 s in the background without replacing what is on screen.
  */
 import { useQuery, useSuspenseQuery } from "@tanstack/react-query";
-import { Search } from "lucide-react";
+import { Search, X } from "lucide-react";
 import { startTransition, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
@@ -11,6 +11,7 @@ import { Pager } from "@/components/pager";
 import { QueryBoundary } from "@/components/query-boundary";
 import { EmptyState } from "@/components/states";
 import { TableSkeleton } from "@/components/table-skeleton";
+import { Badge } from "@/components/ui/badge";
 import { Card, CardContent } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { NativeSelect, NativeSelectOption } from "@/components/ui/native-select";
@@ -155,7 +156,7 @@ function MarketsResults({
 }) {
   const query = useSuspenseQuery(marketListQuery(search));
   const { items, total } = query.data;
-  const filtered = Boolean(search.search || search.status || search.series);
+  const filtered = Boolean(search.search || search.status || search.series || search.event);
   if (items.length === 0) {
     if (search.page > 1 && total > 0) {
       return (
@@ -240,6 +241,21 @@ export function MarketsPage() {
               setSearch({ ...search, series: v, page: 1 });
             }}
           />
+          {search.event && (
+            <Badge variant="secondary" className="h-9 gap-1 px-3 text-sm">
+              event {search.event}
+              <button
+                type="button"
+                aria-label="Clear the event filter"
+                className="hover:text-foreground text-muted-foreground ml-1"
+                onClick={() => {
+                  setSearch({ ...search, event: "", page: 1 });
+                }}
+              >
+                <X className="size-3.5" aria-hidden />
+              </button>
+            </Badge>
+          )}
         </div>
       </div>
       <Card className="py-4">

@@ -29,6 +29,7 @@ export function marketListQuery(s: MarketSearch) {
               search: s.search || undefined,
               status: s.status ?? undefined,
               series: s.series || undefined,
+              event: s.event || undefined,
               sort: s.sort,
               order: s.order,
               limit: PAGE_SIZE,

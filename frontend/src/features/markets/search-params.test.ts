@@ -13,12 +13,15 @@ import {
 describe("parseMarketSearch", () => {
   it("reads every field", () => {
     const s = parseMarketSearch(
-      new URLSearchParams("search=btc&status=closed&series=KXBTC&sort=volume_24h&order=desc&page=3"),
+      new URLSearchParams(
+        "search=btc&status=closed&series=KXBTC&event=KXBTC-26NOV27&sort=volume_24h&order=desc&page=3",
+      ),
     );
     expect(s).toEqual({
       search: "btc",
       status: "closed",
       series: "KXBTC",
+      event: "KXBTC-26NOV27",
       sort: "volume_24h",
       order: "desc",
       page: 3,

@@ -34,6 +34,7 @@ export interface MarketSearch {
   search: string;
   status: MarketStatus | null;
   series: string;
+  event: string;
   sort: MarketSort;
   order: SortOrder;
   page: number;
@@ -43,6 +44,7 @@ export const DEFAULT_SEARCH: MarketSearch = {
   search: "",
   status: null,
   series: "",
+  event: "",
   sort: "ticker",
   order: "asc",
   page: 1,
@@ -58,6 +60,7 @@ export function parseMarketSearch(params: URLSearchParams): MarketSearch {
     search: (params.get("search") ?? "").trim(),
     status: oneOf(params.get("status"), MARKET_STATUSES),
     series: (params.get("series") ?? "").trim(),
+    event: (params.get("event") ?? "").trim(),
     sort: oneOf(params.get("sort"), MARKET_SORTS) ?? DEFAULT_SEARCH.sort,
     order: oneOf(params.get("order"), ["asc", "desc"] as const) ?? DEFAULT_SEARCH.order,
     page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
@@ -69,6 +72,7 @@ export function toSearchParams(s: MarketSearch): URLSearchParams {
   if (s.search) out.set("search", s.search);
   if (s.status) out.set("status", s.status);
   if (s.series) out.set("series", s.series);
+  if (s.event) out.set("event", s.event);
   if (s.sort !== DEFAULT_SEARCH.sort) out.set("sort", s.sort);
   if (s.order !== DEFAULT_SEARCH.order) out.set("order", s.order);
   if (s.page !== 1) out.set("page", String(s.page));
