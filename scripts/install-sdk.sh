@@ -32,8 +32,15 @@ if installed; then
   exit 0
 fi
 
-uv pip install --python "$PY" --python-version 3.13 --no-deps \
-  "kalshi-python-sync==${SDK_VERSION}" "lazy-imports==${LAZY_IMPORTS_VERSION}"
+if command -v uv >/dev/null 2>&1; then
+  uv pip install --python "$PY" --python-version 3.13 --no-deps \
+    "kalshi-python-sync==${SDK_VERSION}" "lazy-imports==${LAZY_IMPORTS_VERSION}"
+else
+  # No uv: bootstrap pip into the venv (offline, from the interpreter's bundled wheel).
+  "$PY" -m pip --version >/dev/null 2>&1 || "$PY" -m ensurepip --default-pip >/dev/null
+  "$PY" -m pip install --quiet --no-deps --ignore-requires-python \
+    "kalshi-python-sync==${SDK_VERSION}" "lazy-imports==${LAZY_IMPORTS_VERSION}"
+fi
 
 "$PY" - <<'PYEOF'
 import importlib.metadata as md
