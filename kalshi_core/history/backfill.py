@@ -17,9 +17,9 @@ How a run goes:
    rewrites that day for every market of the universe. A re-run writes the same rows; a crash
    leaves each day either as it was or fully rewritten, and the next run redoes the rest.
 
-If the cutoff moves while a chunk is fetched (Kalshi archives continuously), the chunk's
-trades are fetched again with the new cutoff, and a market that became historical between the
-listing and its candle request is re-routed, so no trade falls between the two families.
+If the trades cutoff moves across a chunk while it is fetched (Kalshi archives continuously),
+the chunk's trades are fetched again with the new cutoff, and a market that became historical
+between the listing and its candle request is re-routed, so nothing falls between the families.
 """
 
 from __future__ import annotations
@@ -366,7 +366,10 @@ class HistoryBackfill:
             cutoff = state.cutoff
             jobs: list[Callable[[], Awaitable[tuple[Family, int, int, list[Trade]]]]] = []
             for m in markets:
-                for seg in trade_segments(lo, hi, m.open_ts, m.close_ts, cutoff):
+                segments = trade_segments(
+                    lo, hi, m.open_ts, m.close_ts, cutoff, live_market=not m.historical
+                )
+                for seg in segments:
                     jobs.append(self._trade_job(report, m.ticker, seg.family, seg.lo, seg.hi))
             results = await self._gather(jobs)
             # Kalshi may have archived more trades meanwhile: if the boundary moved across

@@ -1,9 +1,13 @@
 """Where each piece of history lives and how to ask for it in few requests.
 
 Routing by Kalshi's historical cutoff (`GET /historical/cutoff`):
-- trades are split by time at `trades_created_ts`: trades filled before it are served by
-  `/historical/trades`, later ones by `/markets/trades` (Kalshi routes trades by fill time, not by
-  market, so a live market's old trades are historical too);
+- trades: Kalshi's reference says trades filled before `trades_created_ts` are served by
+  `/historical/trades`, while the markets that settled before `market_settled_ts` are archived as
+  a whole (and the simulator serves a live market's trades of any age from `/markets/trades`).
+  Both readings are covered: a window is split at the trades cutoff (before it:
+  `/historical/trades`, after it: `/markets/trades`), and for a market that is still live the
+  `/markets/trades` query spans the whole window. Overlapping answers are de-duplicated by trade
+  id; the extra request only happens for the days before the cutoff of markets still live;
 - candlesticks are routed per market at `market_settled_ts`: a market that settled before it is
   served only by `/historical/markets/{ticker}/candlesticks` (one market per request), every
   other by the batch endpoint `/markets/candlesticks` (up to 100 markets and 10,000 candles per
@@ -75,12 +79,19 @@ class TradeSegment:
 
 
 def trade_segments(
-    start_ts: int, end_ts: int, open_ts: int | None, close_ts: int | None, cutoff: Cutoff
+    start_ts: int,
+    end_ts: int,
+    open_ts: int | None,
+    close_ts: int | None,
+    cutoff: Cutoff,
+    *,
+    live_market: bool = False,
 ) -> list[TradeSegment]:
     """The trades queries for one market and window ``[start_ts, end_ts)``.
 
     The window is clipped to the market's trading time (a trade can print at its close second,
-    hence close + 1), then split at the trades cutoff. Empty when the market did not trade in it.
+    hence close + 1), then split at the trades cutoff; for a `live_market` the live query covers
+    the whole clipped window (see the module docstring). Empty when the market did not trade.
     """
     lo = start_ts if open_ts is None else max(start_ts, open_ts)
     hi = end_ts if close_ts is None else min(end_ts, close_ts + 1)
@@ -90,7 +101,9 @@ def trade_segments(
     out: list[TradeSegment] = []
     if lo < cut:
         out.append(TradeSegment(Family.HISTORICAL, lo, min(hi, cut)))
-    if hi > cut:
+    if live_market:
+        out.append(TradeSegment(Family.LIVE, lo, hi))
+    elif hi > cut:
         out.append(TradeSegment(Family.LIVE, max(lo, cut), hi))
     return out
 

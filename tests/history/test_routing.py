@@ -42,6 +42,18 @@ def test_segments_split_at_trades_cutoff() -> None:
     ]
 
 
+def test_live_market_is_asked_of_the_live_family_for_the_whole_window() -> None:
+    cut = Cutoff(markets_ts=T0, trades_ts=T0 + 3600)
+    segs = trade_segments(T0, T0 + D, None, None, cut, live_market=True)
+    assert [(s.family, s.lo, s.hi) for s in segs] == [
+        (Family.HISTORICAL, T0, T0 + 3600),
+        (Family.LIVE, T0, T0 + D),
+    ]
+    # after the cutoff there is nothing historical to ask
+    segs = trade_segments(T0 + 2 * D, T0 + 3 * D, None, None, cut, live_market=True)
+    assert [(s.family, s.lo, s.hi) for s in segs] == [(Family.LIVE, T0 + 2 * D, T0 + 3 * D)]
+
+
 def test_segments_clip_to_trading_time() -> None:
     cut = Cutoff(T0 + 2 * D, T0 + 2 * D)
     # closed before the window: nothing to ask
