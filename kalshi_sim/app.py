@@ -296,7 +296,12 @@ def _market_index(state: SimState, ticker: str, t: float, *, historical: bool) -
     return m
 
 
-async def get_markets(request: Request) -> Response:
+# Handlers that compute (pages, trades, candles) are plain functions: Starlette runs them in its
+# thread pool, and the numba kernels release the GIL, so a slow trades or candles request does
+# not stall the /markets pages a poller is reading.
+
+
+def get_markets(request: Request) -> Response:
     state: SimState = request.app.state.sim
     q = _q(request)
     t = state.clock.now()
@@ -311,7 +316,7 @@ async def get_markets(request: Request) -> Response:
     return _json(body)
 
 
-async def get_historical_markets(request: Request) -> Response:
+def get_historical_markets(request: Request) -> Response:
     state: SimState = request.app.state.sim
     q = _q(request)
     t = state.clock.now()
@@ -349,7 +354,7 @@ def _event_status_ok(state: SimState, e: int, codes: set[int] | None, t: float) 
     return int(_status_vec(state.u, np.asarray([m]), t)[0]) in codes
 
 
-async def get_events(request: Request) -> Response:
+def get_events(request: Request) -> Response:
     state: SimState = request.app.state.sim
     u = state.u
     q = _q(request)
@@ -394,7 +399,7 @@ async def get_events(request: Request) -> Response:
     )
 
 
-async def get_event(request: Request) -> Response:
+def get_event(request: Request) -> Response:
     state: SimState = request.app.state.sim
     u = state.u
     q = _q(request)
@@ -472,7 +477,7 @@ def _book(state: SimState, m: int, t: float, depth: int) -> dict[str, Any]:
     }
 
 
-async def get_orderbooks(request: Request) -> Response:
+def get_orderbooks(request: Request) -> Response:
     state: SimState = request.app.state.sim
     t = state.clock.now()
     tickers = request.query_params.getlist("tickers")
@@ -602,13 +607,13 @@ def _collect_trades(
     return items, cursor
 
 
-async def get_trades(request: Request) -> Response:
+def get_trades(request: Request) -> Response:
     state: SimState = request.app.state.sim
     items, cursor = _collect_trades(state, _q(request), state.clock.now(), historical=False)
     return _json(orjson.dumps({"trades": items, "cursor": cursor}))
 
 
-async def get_historical_trades(request: Request) -> Response:
+def get_historical_trades(request: Request) -> Response:
     state: SimState = request.app.state.sim
     items, cursor = _collect_trades(state, _q(request), state.clock.now(), historical=True)
     return _json(orjson.dumps({"trades": items, "cursor": cursor}))
@@ -739,7 +744,7 @@ def _candle_obj(
     }
 
 
-async def get_candles(request: Request) -> Response:
+def get_candles(request: Request) -> Response:
     state: SimState = request.app.state.sim
     t = state.clock.now()
     start, end, period = _candle_params(_q(request))
@@ -753,7 +758,7 @@ async def get_candles(request: Request) -> Response:
     return _json(orjson.dumps({"ticker": ticker, "candlesticks": data}))
 
 
-async def get_batch_candles(request: Request) -> Response:
+def get_batch_candles(request: Request) -> Response:
     state: SimState = request.app.state.sim
     t = state.clock.now()
     q = _q(request)
@@ -774,7 +779,7 @@ async def get_batch_candles(request: Request) -> Response:
     return _json(orjson.dumps({"markets": out}))
 
 
-async def get_historical_candles(request: Request) -> Response:
+def get_historical_candles(request: Request) -> Response:
     state: SimState = request.app.state.sim
     t = state.clock.now()
     start, end, period = _candle_params(_q(request))
@@ -922,6 +927,7 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
         now = clock.now()
         state.model.rows(np.arange(min(2, state.u.n_markets)), now)
         state.model.trades(0, now - 60.0, now)
+        state.model.volume_last(0, now)
         state.model.trades_window(np.arange(1), now - 60.0, now, 10)
         state.model.quote_ohlc(0, now - 60.0, now)
         state.model.book_levels(0, now, 1)
