@@ -40,6 +40,12 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--rate-limit", type=float, default=20.0, help="requests/s, 0 = off")
     p.add_argument("--rate-burst", type=float, default=None)
     p.add_argument("--historical-days", type=float, default=30.0)
+    p.add_argument(
+        "--horizon-days",
+        type=float,
+        default=0.0,
+        help="extra days of future events (for long or --time-scale runs)",
+    )
     p.add_argument("--error-rate", type=float, default=0.0)
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--timeout-rate", type=float, default=0.0)
@@ -85,6 +91,7 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         rate_limit_per_s=a.rate_limit,
         rate_burst=a.rate_burst,
         historical_days=a.historical_days,
+        horizon_days=a.horizon_days,
         faults=faults,
         replay_path=a.replay,
         replay_speed=a.speed,

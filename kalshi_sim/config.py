@@ -63,6 +63,9 @@ class SimConfig:
     """Token-bucket refill per second (Kalshi Basic: 20); 0 turns the limiter off."""
     rate_burst: float | None = None
     """Bucket capacity (default = one second of budget)."""
+    horizon_days: float = 0.0
+    """Extra days of future events per series (listed as time passes), for long or accelerated
+    runs; they count toward `markets`, so fewer are open at the start."""
     historical_days: float = 30.0
     """Markets settled more than this many days before now are served by /historical/*."""
     faults: FaultConfig = field(default_factory=FaultConfig)

@@ -834,18 +834,18 @@ def _nice_step(level: float, sd: float, n: int) -> float:
     return float(10 * mag)
 
 
-def _event_schedule(tpl: Template, anchor: int, variant: int) -> list[int]:
+def _event_schedule(tpl: Template, anchor: int, variant: int, horizon_s: int = 0) -> list[int]:
     """Close times of one series' events, oldest first.
 
     Most events are open at the anchor (they close within the series' lead time); some series
-    also have an unopened next event, a recently settled one and an old one that has passed the
-    historical cutoff, so every lifecycle state and /historical/* have data while ~85-90% of the
-    markets are open.
+    also have unopened next events, a recently settled one and an old one that has passed the
+    historical cutoff, so every lifecycle state and /historical/* have data while ~75-85% of the
+    markets are open. `horizon_s` adds events listed later (for long or accelerated runs).
     """
     c = tpl.cadence_s
     base = anchor - anchor % c + c
     n_open = max(1, tpl.lead_s // c)
-    n_unopened = (2 if variant % 3 == 0 else 0) + n_open // 8
+    n_unopened = (2 if variant % 3 == 0 else 0) + n_open // 8 + horizon_s // c
     n_past = (1 if variant % 2 == 0 else 0) + n_open // 24
     closes = [base + j * c for j in range(-n_past, n_open + n_unopened)]
     if variant % 4 == 0:
@@ -883,6 +883,7 @@ def _fill_template(b: _Builder, tpl: Template, share: int, games: list[int]) -> 
     """Add series of `tpl` (real variants first, then numbered ones) until `share` markets."""
     if share <= 0:
         return
+    horizon_s = int(b.cfg.horizon_days * 86400)
     games_per_slot = 1
     variant_no = 0
     made = 0
@@ -896,7 +897,7 @@ def _fill_template(b: _Builder, tpl: Template, share: int, games: list[int]) -> 
             level = base[2]
         variant_no += 1
         s = b.add_series(tpl, code, name)
-        closes = _event_schedule(tpl, b.anchor, variant_no - 1)
+        closes = _event_schedule(tpl, b.anchor, variant_no - 1, horizon_s)
         for j, close in enumerate(closes):
             if made >= share:
                 break

@@ -46,7 +46,14 @@ def cache_key(cfg: SimConfig) -> str:
     h.update(Path(__file__).read_bytes())
     h.update(
         json.dumps(
-            [cfg.seed, cfg.markets, cfg.combo_markets, cfg.anchor.timestamp(), cfg.legacy_format]
+            [
+                cfg.seed,
+                cfg.markets,
+                cfg.combo_markets,
+                cfg.anchor.timestamp(),
+                cfg.legacy_format,
+                cfg.horizon_days,
+            ]
         ).encode()
     )
     return h.hexdigest()[:24]

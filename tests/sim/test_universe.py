@@ -55,3 +55,12 @@ def test_legacy_universe_roundtrip(tmp_path: Path) -> None:
     again = cached_universe(cfg, tmp_path)
     _assert_same(u, again)
     assert u.fragment(0, legacy=True) != u.fragment(0)
+
+
+def test_horizon_adds_later_events() -> None:
+    base = build_universe(base_config(markets=3000, mve_markets=0))
+    longer = build_universe(base_config(markets=3000, mve_markets=0, horizon_days=5))
+    day = 86400
+    late = base.anchor_ts + 4 * day
+    assert int((longer.m_open > late).sum()) > int((base.m_open > late).sum())
+    assert longer.n_markets == base.n_markets
