@@ -211,6 +211,15 @@ async function main() {
       assert((await rows.count()) === MARKETS.length, "rows after retry");
     });
 
+    await check("an outage clears by itself when the API comes back", page, async () => {
+      await setFailing(true);
+      await page.goto(`${base}/ingestion`);
+      await page.getByTestId("error-state").getByText(/Retrying by itself/).waitFor({ timeout: 20_000 });
+      await setFailing(false);
+      // No click: the error state retries every 10 s.
+      await page.getByTestId("tier-watchlist").waitFor({ timeout: 15_000 });
+    });
+
     await check("backtests list and detail", page, async () => {
       await page.goto(`${base}/backtests`);
       await page.getByTestId("backtest-row").first().waitFor();

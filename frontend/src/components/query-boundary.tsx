@@ -5,7 +5,10 @@
 import { QueryErrorResetBoundary } from "@tanstack/react-query";
 import { Component, Suspense, type ErrorInfo, type ReactNode } from "react";
 
+import { ApiError } from "@/api/client";
 import { ErrorState } from "@/components/states";
+
+export const AUTO_RETRY_MS = 10_000;
 
 interface BoundaryProps {
   onReset: () => void;
@@ -45,7 +48,10 @@ class ErrorBoundary extends Component<BoundaryProps, BoundaryState> {
 
   override render(): ReactNode {
     if (this.state.error !== null) {
-      return <ErrorState error={this.state.error} onRetry={this.retry} />;
+      const { error } = this.state;
+      // Only an outage is worth retrying unasked; a 404 or 422 will not change by itself.
+      const autoRetryMs = error instanceof ApiError && error.isUnavailable ? AUTO_RETRY_MS : undefined;
+      return <ErrorState error={error} onRetry={this.retry} autoRetryMs={autoRetryMs} />;
     }
     return this.props.children;
   }

@@ -1,13 +1,32 @@
 /** The explicit non-data states every page uses: error (with retry) and empty. */
 import { AlertTriangle, Inbox, RefreshCw } from "lucide-react";
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 
 import { explainError } from "@/components/explain-error";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 
-export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * An error with a Retry button. With `autoRetryMs`, Retry also happens by itself after that
+ * long, so a dashboard left open recovers when the API comes back.
+ */
+export function ErrorState({
+  error,
+  onRetry,
+  autoRetryMs,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  autoRetryMs?: number;
+}) {
   const { title, detail } = explainError(error);
+  useEffect(() => {
+    if (!onRetry || autoRetryMs === undefined) return;
+    const timer = setTimeout(onRetry, autoRetryMs);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [onRetry, autoRetryMs]);
   return (
     <Card role="alert" data-testid="error-state" className="border-destructive/40">
       <CardContent className="flex items-start gap-3">
@@ -15,6 +34,11 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
         <div className="flex-1 space-y-1">
           <p className="font-medium">{title}</p>
           <p className="text-muted-foreground text-sm break-words">{detail}</p>
+          {onRetry && autoRetryMs !== undefined && (
+            <p className="text-muted-foreground text-xs">
+              Retrying by itself every {Math.round(autoRetryMs / 1000)} s.
+            </p>
+          )}
         </div>
         {onRetry && (
           <Button variant="outline" size="sm" onClick={onRetry}>

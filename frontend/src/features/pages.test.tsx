@@ -57,6 +57,7 @@ describe("markets page", () => {
     const alert = await screen.findByTestId("error-state");
     expect(alert.textContent).toContain("The workbench API is unavailable");
     expect(alert.textContent).toContain("database unavailable");
+    expect(alert.textContent).toContain("Retrying by itself every 10 s");
     up = true;
     await userEvent.click(within(alert).getByRole("button", { name: /retry/i }));
     expect(await screen.findByTestId("markets-table")).toBeInTheDocument();
@@ -109,6 +110,8 @@ describe("market page", () => {
       expect(screen.getAllByTestId("error-state").length).toBeGreaterThan(0);
     });
     expect(screen.getAllByText("Not found").length).toBeGreaterThan(0);
+    // A 404 will not change by itself: no automatic retry is offered.
+    expect(screen.queryByText(/Retrying by itself/)).toBeNull();
   });
 });
 
