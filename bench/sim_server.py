@@ -88,6 +88,10 @@ def page_costs(markets: int, mve: int, cache: str) -> None:
             f"{np.median(wa):.1f} ms p95 {np.percentile(wa, 95):.1f} ms, CPU median "
             f"{np.median(ca):.1f} ms; total wall {wa.sum() / 1000:.2f} s"
         )
+    import psutil
+
+    rss = psutil.Process().memory_info().rss / 2**20
+    print(f"  RSS after the scans (static JSON pages touched): {rss:.0f} MiB")
 
 
 def http_scan(markets: int, mve: int, cache: str) -> None:
