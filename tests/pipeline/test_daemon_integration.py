@@ -3,7 +3,7 @@ simulator and a real PostgreSQL keeps the 5 s grid: over two minutes of full win
 the watchlist's ticks are committed, no (market, tick) row is stored twice, each tier holds at
 most one poller per window, and the day partition of `market_snapshots` is materialized.
 
-Slow by nature (about four minutes): it runs the daemon for real.
+Slow by nature (about five minutes): it runs the daemon for real.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from kalshi_sim.testing import run_simulator
 from tests.conftest import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
-WINDOW_S = 60
+WINDOW_S = 120
 MEASURE_S = 120
 
 pytestmark = pytest.mark.slow
