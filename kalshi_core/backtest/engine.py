@@ -296,8 +296,11 @@ def _result_from_portfolio(
     np.add.at(size_c, group, np.rint(et["size"] * COUNT_SCALE).astype(np.int64))
     exit_px = et["exit_price"] - VBT_PRICE_OFFSET
     np.add.at(proceeds_u, group, np.rint(et["size"] * exit_px * 1e6).astype(np.int64))
-    fees = et["entry_fees"] + et["exit_fees"]
-    np.add.at(fees_c, group, np.rint(fees * 100).astype(np.int64))
+    # vectorbt splits an entry order's fee pro rata over the partial exits of a position; the
+    # pieces are not whole cents, so round the position's sum, not each piece
+    fees_f = np.zeros(n_pos)
+    np.add.at(fees_f, group, et["entry_fees"] + et["exit_fees"])
+    fees_c[:] = np.rint(fees_f * 100).astype(np.int64)
     np.add.at(pnl_u, group, np.rint(et["pnl"] * 1e6).astype(np.int64))
     np.maximum.at(last_exit, group, exit_idx)
     pos_col = col[first]
