@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +15,11 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from kalshi_api.main import create_app
-from kalshi_core.models import Event, Market, MarketSnapshot, Series
+from kalshi_core.models import Event, Series
 from kalshi_core.settings import Settings
 from kalshi_core.storage.database import Repositories
+from tests.builders import T0, build_market, build_snapshot
 
-T0 = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 ORIGIN = "http://127.0.0.1:5173"
 
 
@@ -64,50 +64,9 @@ def closed_port() -> int:
     return port
 
 
-def d(v: Any) -> Decimal:
-    return v if isinstance(v, Decimal) else Decimal(str(v))
-
-
-def snapshot(
-    ticker: str,
-    ts: datetime | int = 0,
-    bid: Any = "0.4500",
-    ask: Any = "0.5600",
-    last: Any = "0.5000",
-    *,
-    bid_size: Any = "10.00",
-    ask_size: Any = "20.00",
-    volume: Any = "1000.00",
-    volume_24h: Any = "100.00",
-    open_interest: Any = "500.00",
-    sequence: int = 1,
-) -> MarketSnapshot:
-    """`ts` as int = seconds after T0."""
-    when = T0 + timedelta(seconds=ts) if isinstance(ts, int) else ts
-    return MarketSnapshot(
-        market_ticker=ticker,
-        timestamp=when,
-        sequence=sequence,
-        yes_bid=d(bid),
-        yes_ask=d(ask),
-        last_price=d(last),
-        yes_bid_size=d(bid_size),
-        yes_ask_size=d(ask_size),
-        volume=d(volume),
-        volume_24h=d(volume_24h),
-        open_interest=d(open_interest),
-    )
-
-
-def market(ticker: str, **kw: Any) -> Market:
-    fields: dict[str, Any] = {
-        "event_ticker": ticker.rsplit("-", 1)[0],
-        "series_ticker": ticker.split("-", 1)[0],
-        "title": f"Title of {ticker}",
-        "status": "active",
-    }
-    fields.update(kw)
-    return Market(ticker=ticker, **fields)
+# the API tests build data with the same builders as the storage tests
+snapshot = build_snapshot
+market = build_market
 
 
 async def seed_catalogue(repos: Repositories) -> None:
