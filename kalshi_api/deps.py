@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kalshi_api.changes import ResponseCache
 from kalshi_api.errors import ApiNotReadyError
 from kalshi_api.queries import ApiReads
 from kalshi_core.settings import Settings
@@ -35,6 +36,14 @@ async def get_reads(request: Request) -> ApiReads:
     return reads
 
 
+async def get_cache(request: Request) -> ResponseCache:
+    cache: ResponseCache | None = getattr(request.app.state, "cache", None)
+    if cache is None:
+        return ResponseCache(None)  # never stores: version is None
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(get_api_settings)]
 ReposDep = Annotated[Repositories, Depends(get_repositories)]
 ReadsDep = Annotated[ApiReads, Depends(get_reads)]
+CacheDep = Annotated[ResponseCache, Depends(get_cache)]

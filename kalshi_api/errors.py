@@ -63,12 +63,16 @@ def describe_unavailable(exc: BaseException) -> str:
     return f"database unavailable: {type(exc).__name__}"
 
 
-async def _unavailable(request: Request, exc: Exception) -> Response:
+def unavailable_response(path: str, exc: BaseException) -> Response:
+    """The 503 for a database that cannot serve now (logged once per request)."""
     log.warning(
-        "database unavailable",
-        extra={"path": request.url.path, "error": f"{type(exc).__name__}: {exc}"},
+        "database unavailable", extra={"path": path, "error": f"{type(exc).__name__}: {exc}"}
     )
     return json_error(503, describe_unavailable(exc), {"Retry-After": "1"})
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return unavailable_response(request.url.path, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -2,10 +2,13 @@
 
     uvicorn kalshi_api.main:app
 
-The lifespan opens one read-only asyncpg pool (`Database.connect(readonly=True)`, bounded by
-DB_POOL_MIN/DB_POOL_MAX, queries bounded by API_DB_TIMEOUT_S). If the database does not answer
+Requests pass the request timeout, CORS and `kalshi_api.hotpath` (which answers the hottest GETs
+without FastAPI's routing) before reaching the routers. The lifespan opens one read-only asyncpg
+pool (`Database.connect(readonly=True)`, bounded by DB_POOL_MIN/DB_POOL_MAX, queries bounded by
+API_DB_TIMEOUT_S). If the database does not answer
 at startup the app starts anyway with an empty pool and answers 503 until it does, so a restart
-of PostgreSQL never needs a restart of the API.
+of PostgreSQL never needs a restart of the API. It also starts the `ChangeFeed` (LISTEN for data
+changes) behind the markets-list response cache (`kalshi_api.changes`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from kalshi_api.changes import ChangeFeed, ResponseCache
 from kalshi_api.errors import (
     UNAVAILABLE_ERRORS,
     RequestTimeoutMiddleware,
     install_error_handlers,
 )
+from kalshi_api.hotpath import HotPathMiddleware
 from kalshi_api.queries import ApiReads
 from kalshi_api.routers import backtests, events, health, ingestion, markets, series
 from kalshi_core.logs import configure_logging, get_logger
@@ -79,11 +84,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = db
         app.state.repos = repositories(db)
         app.state.reads = ApiReads(db, count_cache_s=current.api_count_cache_s)
+        feed = None
+        if current.api_response_cache_mb > 0:
+            feed = ChangeFeed(current.database_url)
+            feed.start()
+            app.state.feed = feed
+            app.state.cache = ResponseCache(
+                feed, max_bytes=current.api_response_cache_mb * 1024 * 1024
+            )
         try:
             yield
         finally:
             app.state.repos = None
             app.state.reads = None
+            app.state.cache = None
+            app.state.feed = None
+            if feed is not None:
+                await feed.stop()
             await db.close()
 
     app = FastAPI(
@@ -99,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (markets, events, series, backtests, ingestion, health):
         app.include_router(module.router)
     install_error_handlers(app)
+    if settings.api_fast_path:
+        # Innermost of ours: CORS and the request timeout apply to its answers too.
+        app.add_middleware(HotPathMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.api_cors_origins),

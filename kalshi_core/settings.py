@@ -98,6 +98,17 @@ class Settings(BaseSettings):
         description="How long a list's X-Total-Count may be reused for the same filters "
         "(0 = count on every request).",
     )
+    api_fast_path: bool = Field(
+        default=True,
+        description="Answer the hottest GETs below FastAPI's routing (kalshi_api.hotpath); "
+        "off = every request through the routes (same answers, more CPU).",
+    )
+    api_response_cache_mb: int = Field(
+        default=32,
+        ge=0,
+        description="Memory for market-list responses cached until the data changes "
+        "(PostgreSQL NOTIFY from every write to markets/market_latest); 0 = no cache.",
+    )
 
     # --- simulator ---
     sim_host: str = "127.0.0.1"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from kalshi_api.deps import ReadsDep
+from kalshi_api.deps import CacheDep, ReadsDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import (
     TEXT_PATTERN,
@@ -42,6 +42,21 @@ TOTAL_HEADER: Final = {
     }
 }
 MarketSort = Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"]
+DEFAULT_HISTORY_LIMIT: Final = 500
+MAX_HISTORY_LIMIT: Final = 10_000
+
+
+def markets_cache_key(query_string: bytes) -> tuple[str, bytes]:
+    """A markets page's `ResponseCache` key: its raw query string (`kalshi_api.hotpath`)."""
+    return ("markets", query_string)
+
+
+def unknown_market(ticker: str) -> Response:
+    return json_error(404, f"unknown market ticker {ticker!r} (or no quote stored yet)")
+
+
+def unknown_market_history(ticker: str) -> Response:
+    return json_error(404, f"unknown market ticker {ticker!r}")
 
 
 class JSONText(Response):
@@ -60,7 +75,9 @@ class JSONText(Response):
     responses={200: {"headers": TOTAL_HEADER}},
 )
 async def list_markets(
+    request: Request,
     reads: ReadsDep,
+    cache: CacheDep,
     status: Annotated[MarketStatus | None, Query(description="Kalshi status.")] = None,
     series: Annotated[str | None, ticker_query("Series ticker.")] = None,
     event: Annotated[str | None, ticker_query("Event ticker.")] = None,
@@ -85,8 +102,12 @@ async def list_markets(
         sort=sort,
         descending=order == "desc",
     )
+    version = cache.version  # read before querying: a change meanwhile makes the entry stale
     body, total = await reads.markets(flt, limit, offset)
-    return JSONText(body, headers={"X-Total-Count": str(total)})
+    headers = {"X-Total-Count": str(total)}
+    raw = body.encode()
+    cache.put(markets_cache_key(request.scope["query_string"]), version, raw, headers)
+    return JSONText(raw, headers=headers)
 
 
 @router.get(
@@ -99,7 +120,7 @@ async def list_markets(
 async def get_market(reads: ReadsDep, ticker: TickerPath) -> Any:
     body = await reads.market(ticker)
     if body is None:
-        return json_error(404, f"unknown market ticker {ticker!r} (or no quote stored yet)")
+        return unknown_market(ticker)
     return JSONText(body)
 
 
@@ -116,7 +137,9 @@ async def get_market(reads: ReadsDep, ticker: TickerPath) -> Any:
 async def market_history(
     reads: ReadsDep,
     ticker: TickerPath,
-    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many points.")] = 500,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_HISTORY_LIMIT, description="At most this many points.")
+    ] = DEFAULT_HISTORY_LIMIT,
     start: Annotated[QueryTime | None, Query(description="Inclusive lower bound.")] = None,
     end: Annotated[QueryTime | None, Query(description="Exclusive upper bound.")] = None,
 ) -> Any:
@@ -133,5 +156,5 @@ async def market_history(
         )
     body = await reads.history(ticker, limit, start, end)
     if body is None:
-        return json_error(404, f"unknown market ticker {ticker!r}")
+        return unknown_market_history(ticker)
     return JSONText(body)

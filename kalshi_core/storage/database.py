@@ -58,6 +58,10 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The read-only pool's reset: nothing to undo (see `Database.connect`)."""
+
+
 class Database:
     """An asyncpg pool plus what the writers need per database (the partition cache)."""
 
@@ -95,6 +99,11 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             init=init_connection,
+            # asyncpg's default reset sends `RESET ALL; UNLISTEN *; CLOSE ALL; ...` on every
+            # release: a second round trip per API request. Readers never change session state
+            # (no SET, LISTEN, cursors or advisory locks), so their pool skips it; an open
+            # transaction is still rolled back. Writers keep the full reset.
+            reset=_keep_session if readonly else None,
             server_settings=server_settings,
             command_timeout=command_timeout,
         )

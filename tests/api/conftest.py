@@ -27,6 +27,10 @@ def api_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "api_count_cache_s": 0,
+        # Tests write and read back at once; the NOTIFY-invalidated cache is eventually
+        # consistent by milliseconds, so it is on only where a test waits for it
+        # (test_changes.py, the schemathesis run).
+        "api_response_cache_mb": 0,
         "api_db_timeout_s": 5.0,
         "db_pool_min": 1,
         "db_pool_max": 4,

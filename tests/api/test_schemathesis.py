@@ -59,7 +59,8 @@ schema.app = app
 
 @pytest.fixture
 def api_app(database_url: str, seeded: None) -> Any:
-    app.state.settings = api_settings(database_url)
+    # production settings: the response cache on (seeded once, fuzzed read-only after)
+    app.state.settings = api_settings(database_url, api_response_cache_mb=32)
     return app
 
 
