@@ -17,6 +17,7 @@ its `market_latest` row is its newest snapshot.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import time
 import uuid
@@ -26,10 +27,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import psycopg2
 
 from kalshi_core.storage.migrate import upgrade
-from kalshi_core.storage.partitions import partition_name
+from kalshi_core.storage.partitions import compact_partition, existing_days, partition_name
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SERIES_COUNT = 100
@@ -156,6 +158,7 @@ class LoadReport:
     seconds: float
     snapshot_bytes: int
     pages_per_market_day: float
+    compact_seconds: float | None = None
 
     def describe(self) -> str:
         return (
@@ -163,7 +166,32 @@ class LoadReport:
             f"loaded in {self.seconds:.0f} s ({self.rows / max(self.seconds, 1e-9):,.0f} rows/s); "
             f"market_snapshots {self.snapshot_bytes / 2**30:.2f} GiB incl. indexes; one market's "
             f"day spans {self.pages_per_market_day:.1f} heap pages"
+            + (
+                f" (finished days compacted as the nightly job does, "
+                f"{self.compact_seconds:.0f} s of it)"
+                if self.compact_seconds is not None
+                else " (not compacted)"
+            )
         )
+
+
+def compact_days(url: str) -> float:
+    """Rewrite every finished day of `market_snapshots` in market order, as the pipeline's
+    `compacted_market_snapshots` asset does each night; returns the seconds it took."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            today = datetime.now(UTC).date()
+            for day in sorted(await existing_days(conn, "market_snapshots")):
+                if day < today:
+                    await compact_partition(conn, "market_snapshots", day, cluster=True)
+        finally:
+            await conn.close()
+
+    t0 = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - t0
 
 
 def _execute(url: str, sql: str, params: dict[str, Any]) -> None:
@@ -184,7 +212,13 @@ def _days(n: int) -> list[date]:
 
 
 def load(
-    url: str, *, markets: int = 100_000, rows: int = 50_000_000, days: int = 10, jobs: int = 2
+    url: str,
+    *,
+    markets: int = 100_000,
+    rows: int = 50_000_000,
+    days: int = 10,
+    jobs: int = 2,
+    compact: bool = True,
 ) -> LoadReport:
     """Migrate the (empty) database at `url` and fill it; returns what was loaded."""
     if markets < 1 or rows < markets or days < 1:
@@ -247,6 +281,7 @@ def load(
             "step": step,
         },
     )
+    compact_seconds = compact_days(url) if compact else None
     conn = psycopg2.connect(url)
     try:
         conn.autocommit = True
@@ -281,6 +316,7 @@ def load(
         seconds=time.perf_counter() - t0,
         snapshot_bytes=size,
         pages_per_market_day=pages,
+        compact_seconds=compact_seconds,
     )
 
 
@@ -291,11 +327,28 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--name", help="database name (default: a fresh kalshi_apibench_<hex>)")
     parser.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
+    parser.add_argument(
+        "--no-compact",
+        action="store_true",
+        help="leave the days in arrival order (as before the nightly compaction runs)",
+    )
+    parser.add_argument(
+        "--compact-existing", metavar="DBNAME", help="only compact the finished days of DBNAME"
+    )
     args = parser.parse_args()
+    if args.compact_existing:
+        print(f"compacted in {compact_days(url_for(args.compact_existing)):.0f} s")
+        return
     name = args.name or new_database_name()
     url = create_database(name)
     try:
-        report = load(url, markets=args.markets, rows=args.rows, days=args.days)
+        report = load(
+            url,
+            markets=args.markets,
+            rows=args.rows,
+            days=args.days,
+            compact=not args.no_compact,
+        )
         print(report.describe())
         if args.keep:
             print(url)

@@ -1,19 +1,22 @@
 """API load benchmark: uvicorn (one worker) over 100k markets / 50M snapshot rows, driven by wrk.
 
-    .venv/bin/python -m bench.api_load                        # load, measure, drop (~25 min)
+    .venv/bin/python -m bench.api_load                        # load, measure, drop (~6 min)
     .venv/bin/python -m bench.api_load --reuse kalshi_apibench_dev --duration 10
     .venv/bin/python -m bench.api_load --markets 10000 --rows 1000000   # a quick run
+    API_RESPONSE_CACHE_MB=0 .venv/bin/python -m bench.api_load ...    # markets pages uncached
 
-Steps: create a throwaway database and fill it (`bench.api_dataset`, timed), start
-`uvicorn kalshi_api.main:app` with one worker in a subprocess, then for each scenario run `wrk`
-(a separate process, 32 connections on loopback, `--latency`) after a short warm-up, and report
-p50/p99 latency and requests/s. Because this machine is shared, each scenario also reports the CPU
-time the API process and the PostgreSQL backends spent per request (psutil): that cost does not
-depend on what else runs, while latency and req/s do. The database is dropped at the end unless
-`--keep` or `--reuse` is given.
+Steps: create a throwaway database and fill it (`bench.api_dataset`, timed; finished days are
+compacted as the pipeline's nightly `compacted_market_snapshots` does, `--no-compact` skips it),
+start `uvicorn kalshi_api.main:app` with one worker in a subprocess, then for each scenario run
+`wrk` (a separate process, 32 connections on loopback, `--latency`) after a short warm-up, and
+report p50/p99 latency and requests/s. Each scenario also reports the CPU time the API process
+and the PostgreSQL backends spent per request (psutil): that cost depends less on what else runs
+than latency and req/s do. The database is dropped at the end unless `--keep` or `--reuse`.
 
-Scenarios: the markets page (`/api/v1/markets?limit=100`), one market and its 500-point history,
-each for one hot ticker and for tickers drawn uniformly from every market (cold pages).
+Scenarios: the markets page (`/api/v1/markets?limit=100`), also while a writer commits a
+1,000-market tick to `market_latest` every 5 s (as ingestion does: each tick invalidates the
+cached page), one market and its 500-point history, each for one hot ticker and for tickers drawn
+uniformly from every market (cold pages).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -58,6 +62,7 @@ class Scenario:
     path: str  # a fixed path, or "" with `suffix` for random tickers
     suffix: str = ""
     target: str = ""
+    tick_every_s: float = 0.0  # > 0: a writer commits a watchlist-sized tick this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,7 @@ class Result:
     socket_errors: str
     api_cpu_ms_per_req: float
     pg_cpu_ms_per_req: float
+    writer_ticks: int = 0
 
 
 def scenarios(markets: int) -> list[Scenario]:
@@ -79,6 +85,12 @@ def scenarios(markets: int) -> list[Scenario]:
     return [
         Scenario(
             "markets?limit=100", "/api/v1/markets?limit=100", target="p50 < 10 ms, p99 < 40 ms"
+        ),
+        Scenario(
+            "markets?limit=100 (5 s ticks)",
+            "/api/v1/markets?limit=100",
+            target="p50 < 10 ms, p99 < 40 ms",
+            tick_every_s=5.0,
         ),
         Scenario("market (hot)", f"/api/v1/markets/{hot}", target=">= 3,500 req/s"),
         Scenario("market (random)", "", "", target=">= 3,500 req/s"),
@@ -141,6 +153,44 @@ def _cpu(procs: list[psutil.Process]) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+class TickWriter:
+    """Commits a watchlist-sized change to `market_latest` every `every_s` seconds, as
+    ingestion does, so the API's cached pages are invalidated at the live rate."""
+
+    def __init__(self, database_url: str, every_s: float, markets: int) -> None:
+        self.database_url = database_url
+        self.every_s = every_s
+        self.markets = markets
+        self.ticks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TickWriter:
+        if self.every_s > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        conn = psycopg2.connect(self.database_url)
+        try:
+            while not self._stop.wait(self.every_s):
+                first = (self.ticks * 1000) % max(self.markets - 1000, 1) + 1
+                with conn, conn.cursor() as cur:
+                    cur.execute(
+                        "UPDATE market_latest SET observed_at = now(), "
+                        "volume = volume + 1 WHERE market_id BETWEEN %s AND %s",
+                        (first, first + 999),
+                    )
+                self.ticks += 1
+        finally:
+            conn.close()
 
 
 def run_wrk(
@@ -223,11 +273,12 @@ def measure(
             for sc in scenarios(markets):
                 run_wrk(base, sc, markets, connections, warmup, tmp)
                 backends = _pg_backends(admin, database)
-                api0 = api_proc.cpu_times()
-                pg0 = _cpu(backends)
-                out = run_wrk(base, sc, markets, connections, duration, tmp)
-                api1 = api_proc.cpu_times()
-                pg1 = _cpu(backends)
+                with TickWriter(database_url, sc.tick_every_s, markets) as writer:
+                    api0 = api_proc.cpu_times()
+                    pg0 = _cpu(backends)
+                    out = run_wrk(base, sc, markets, connections, duration, tmp)
+                    api1 = api_proc.cpu_times()
+                    pg1 = _cpu(backends)
                 rps, p50, p99, total, non2xx, sock = parse_wrk(out)
                 n = max(total, 1)
                 results.append(
@@ -244,13 +295,15 @@ def measure(
                             (api1.user + api1.system - api0.user - api0.system) / n * 1000
                         ),
                         pg_cpu_ms_per_req=(pg1 - pg0) / n * 1000,
+                        writer_ticks=writer.ticks,
                     )
                 )
                 r = results[-1]
                 print(
                     f"{r.scenario:28s} {r.requests_per_s:9.1f} req/s  p50 {r.p50_ms:7.2f} ms  "
                     f"p99 {r.p99_ms:7.2f} ms  non-2xx {r.non_2xx}  cpu/req: api "
-                    f"{r.api_cpu_ms_per_req:.3f} ms, pg {r.pg_cpu_ms_per_req:.3f} ms",
+                    f"{r.api_cpu_ms_per_req:.3f} ms, pg {r.pg_cpu_ms_per_req:.3f} ms"
+                    + (f"  ({r.writer_ticks} ticks written)" if sc.tick_every_s else ""),
                     flush=True,
                 )
     finally:
@@ -269,6 +322,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--reuse", metavar="DBNAME", help="measure an already loaded database")
     parser.add_argument("--keep", action="store_true", help="do not drop the loaded database")
+    parser.add_argument(
+        "--no-compact", action="store_true", help="skip the nightly compaction of loaded days"
+    )
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
@@ -287,7 +343,13 @@ def main() -> None:
     database_url = url_for(name) if args.reuse else create_database(name)
     try:
         if not args.reuse:
-            load_report = load(database_url, markets=args.markets, rows=args.rows, days=args.days)
+            load_report = load(
+                database_url,
+                markets=args.markets,
+                rows=args.rows,
+                days=args.days,
+                compact=not args.no_compact,
+            )
             print(load_report.describe(), flush=True)
         results = measure(
             database_url,

@@ -155,6 +155,7 @@ class DerivedPrices:
     def __init__(self, max_entries: int = 200_000) -> None:
         self._max = max_entries
         self._cache: dict[tuple[str, str, str], str] = {}
+        self._closed: dict[tuple[str, str, str], str] = {}  # the same, with "}," appended
 
     def fragment(self, bid: str, ask: str, last: str) -> str:
         key = (bid, ask, last)
@@ -170,16 +171,32 @@ class DerivedPrices:
             )
             if len(self._cache) >= self._max:
                 self._cache.clear()
+                self._closed.clear()
             self._cache[key] = hit
         return hit
 
     def items(self, rows: Iterable[Sequence[str]]) -> str:
         """A JSON array from (open item, bid, ask, last) rows."""
-        fragment = self.fragment
-        return "[" + ",".join([f"{r[0]}{fragment(r[1], r[2], r[3])}}}" for r in rows]) + "]"
+        # The hot loop of history pages (up to 10,000 rows): one dict lookup per row on the
+        # remembered fragments, one join at the end, no per-row string building.
+        closed = self._closed
+        parts: list[str] = []
+        append = parts.append
+        for item, bid, ask, last in rows:
+            key = (bid, ask, last)
+            tail = closed.get(key)
+            if tail is None:
+                tail = closed[key] = self.fragment(bid, ask, last) + "},"
+            append(item)
+            append(tail)
+        if not parts:
+            return "[]"
+        parts[-1] = parts[-1][:-1]  # no comma after the last item
+        return "[" + "".join(parts) + "]"
 
 
 _PING: Final = "SELECT 1"
+_MARKET_EXISTS: Final = "SELECT 1 FROM markets WHERE ticker = $1"
 _LAST_OK_TICK: Final = (
     "SELECT tick FROM ingest_polls WHERE tier = $1 AND status = 'ok' ORDER BY tick DESC LIMIT 1"
 )
@@ -326,7 +343,7 @@ class ApiReads:
         array; None if the ticker is unknown."""
         if limit < 1:
             raise ValueError("limit must be >= 1")
-        conds = ["h.market_id = m.id"]
+        conds = ["h.market_id = (SELECT id FROM markets WHERE ticker = $1)"]
         args: list[Any] = [ticker, orjson.dumps(ticker).decode(), limit]
         # Literal bounds (not `$n IS NULL OR ...`) so PostgreSQL prunes day partitions.
         if start is not None:
@@ -335,23 +352,20 @@ class ApiReads:
         if end is not None:
             args.append(end)
             conds.append(f"h.observed_at < ${len(args)}")
+        # The outer ORDER BY costs no sort: the planner knows the subquery comes out in
+        # that order (Merge Append of the day partitions' backward index scans).
         sql = f"""
-            SELECT h.item, h.bid_t, h.ask_t, h.last_t
-            FROM markets m LEFT JOIN LATERAL (
-                SELECT {_HISTORY_ITEM} AS item, h.bid_t, h.ask_t, h.last_t, h.observed_at
-                FROM (SELECT {_HISTORY_COLUMNS} FROM market_snapshots h
-                      WHERE {" AND ".join(conds)}
-                      ORDER BY h.observed_at DESC LIMIT $3) h
-            ) h ON true
-            WHERE m.ticker = $1
+            SELECT {_HISTORY_ITEM}, h.bid_t, h.ask_t, h.last_t
+            FROM (SELECT {_HISTORY_COLUMNS} FROM market_snapshots h
+                  WHERE {" AND ".join(conds)}
+                  ORDER BY h.observed_at DESC LIMIT $3) h
             ORDER BY h.observed_at DESC
         """
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
-        if not rows:
-            return None
-        # A known market without history is one row of NULLs (the LEFT JOIN).
-        return self.derived.items(r for r in rows if r[0] is not None)
+            if not rows and await conn.fetchval(_MARKET_EXISTS, ticker) is None:
+                return None
+        return self.derived.items(rows)
 
     async def ping(self) -> None:
         """Raises if the database does not answer."""

@@ -127,20 +127,28 @@ async def drop_partitions_before(conn: asyncpg.Connection, table: str, day: date
 
 
 async def compact_partition(
-    conn: asyncpg.Connection, table: str, day: date, *, cluster: bool = False
+    conn: asyncpg.Connection,
+    table: str,
+    day: date,
+    *,
+    cluster: bool = False,
+    swap_lock_timeout_s: float = 0.5,
+    swap_attempts: int = 20,
 ) -> list[str]:
-    """Rebuild the indexes of a finished day's partition densely; returns the indexes rebuilt.
+    """Rebuild a finished day's partition densely; returns the indexes rebuilt.
 
     While a day is written, the (market_id, observed_at) key receives one entry per market per
-    tick in the middle of the index, so leaf pages split 50/50 and end about half full. Once the
-    day is over nothing is inserted there again: `REINDEX ... CONCURRENTLY` (online, readers
-    and writers keep going) with fillfactor 100 halves the index. Must run outside a
-    transaction block.
+    tick in the middle of the index, so leaf pages split 50/50 and end about half full, and the
+    heap holds the rows in arrival order: one market's rows of the day are spread over one page
+    per row. Once the day is over nothing is inserted there again, so:
 
-    `cluster=True` also rewrites the heap in key order (CLUSTER), so one market's rows of that
-    day sit on a few pages and a history read touches ~1 page per 60 rows instead of 1 per row.
-    CLUSTER holds an ACCESS EXCLUSIVE lock on that one partition while it runs (seconds for a
-    day of 10M rows): readers of that day wait meanwhile.
+    - `cluster=False`: `REINDEX ... CONCURRENTLY` with fillfactor 100 (online: readers and
+      writers keep going) halves the index.
+    - `cluster=True`: also rewrites the heap in key order, so a market's day of history sits on a
+      few pages (a history read then touches ~1 page per 60 rows instead of 1 per row). Online:
+      see `_rewrite_clustered`. Readers never wait longer than the final swap (milliseconds).
+
+    Must run outside a transaction block.
     """
     if day >= datetime.now(UTC).date():
         raise ValueError(f"{day} is not finished yet: only past days are compacted")
@@ -150,23 +158,87 @@ async def compact_partition(
         "WHERE i.indrelid = to_regclass($1)",
         name,
     )
-    rebuilt: list[str] = []
-    for r in rows:
-        index = r["index"]
-        # Names come from the catalog for our own partition; identifiers cannot be bound.
-        await conn.execute(f"ALTER INDEX {index} SET (fillfactor = 100)")
-        rebuilt.append(index)
-    if cluster and rows:
-        pkey = f"{name}_pkey"
-        if pkey not in rebuilt:
-            raise ValueError(f"{name} has no primary key index {pkey} to cluster on")
-        await conn.execute(f"CLUSTER {name} USING {pkey}")  # rebuilds every index too
+    indexes = [r["index"] for r in rows]
+    if not indexes:
+        return []
+    if cluster:
+        await _rewrite_clustered(conn, table, day, swap_lock_timeout_s, swap_attempts)
     else:
-        for index in rebuilt:
+        for index in indexes:
+            # Names come from the catalog for our own partition; identifiers cannot be bound.
+            await conn.execute(f"ALTER INDEX {index} SET (fillfactor = 100)")
             await conn.execute(f"REINDEX INDEX CONCURRENTLY {index}")
-    if rebuilt:
-        log.info("partition compacted", extra={"partition": name, "indexes": rebuilt})
-    return rebuilt
+    log.info(
+        "partition compacted", extra={"partition": name, "indexes": indexes, "cluster": cluster}
+    )
+    return indexes
+
+
+_PKEY_COLUMNS_SQL = """
+SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+FROM pg_index i
+CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+"""
+
+
+async def _rewrite_clustered(
+    conn: asyncpg.Connection, table: str, day: date, lock_timeout_s: float, attempts: int
+) -> None:
+    """Copy a finished day's partition in key order into a new table and swap it in.
+
+    One transaction: `SHARE` lock on the old partition (a late writer waits, readers go on),
+    copy ordered by the primary key, build the key densely, then swap: detach the old
+    partition, attach the new one (its CHECK constraint on the bounds spares PostgreSQL the
+    validation scan), drop the old one, take over its name. Only the swap needs the parent's
+    ACCESS EXCLUSIVE lock; it is tried with a short lock timeout and retried, so a long query on
+    the parent delays the swap instead of stalling everyone behind it. A failure anywhere
+    rolls back to the untouched original (CLUSTER would instead lock out readers of that day
+    for the whole rewrite).
+    """
+    name = partition_name(table, day)
+    new = f"{name}_c"
+    key_column = PARTITIONED[table]
+    # Values from a `date`, identifiers from our own names: safe to inline in DDL.
+    lo = f"{day:%Y-%m-%d} 00:00:00+00"
+    hi = f"{day + timedelta(days=1):%Y-%m-%d} 00:00:00+00"
+    key = await conn.fetchval(_PKEY_COLUMNS_SQL, name)
+    if not key:
+        raise ValueError(f"{name} has no primary key to order by")
+    async with conn.transaction():
+        await conn.execute(f"LOCK TABLE {name} IN SHARE MODE")
+        await conn.execute(
+            f"CREATE TABLE {new} (LIKE {name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING STORAGE INCLUDING COMPRESSION) WITH (fillfactor = 100)"
+        )
+        await conn.execute(f"INSERT INTO {new} SELECT * FROM {name} ORDER BY {key}")
+        await conn.execute(
+            f"ALTER TABLE {new} ADD CONSTRAINT {new}_bounds CHECK "
+            f"({key_column} >= '{lo}' AND {key_column} < '{hi}'), "
+            f"ADD CONSTRAINT {new}_pkey PRIMARY KEY ({key}) WITH (fillfactor = 100)"
+        )
+        await conn.execute(f"ANALYZE {new}")
+        for attempt in range(1, attempts + 1):
+            try:
+                async with conn.transaction():  # a savepoint: a timeout undoes only this try
+                    await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'")
+                    await conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                    await conn.execute(f"ALTER TABLE {table} DETACH PARTITION {name}")
+                    await conn.execute(
+                        f"ALTER TABLE {table} ATTACH PARTITION {new} "
+                        f"FOR VALUES FROM ('{lo}') TO ('{hi}')"
+                    )
+                    await conn.execute("SET LOCAL lock_timeout = 0")
+                break
+            except asyncpg.LockNotAvailableError:
+                if attempt == attempts:
+                    raise
+                log.info("partition swap waiting for readers", extra={"partition": name})
+        await conn.execute(f"DROP TABLE {name}")
+        await conn.execute(f"ALTER TABLE {new} RENAME TO {name}")
+        await conn.execute(f"ALTER TABLE {name} RENAME CONSTRAINT {new}_pkey TO {name}_pkey")
+        await conn.execute(f"ALTER TABLE {name} DROP CONSTRAINT {new}_bounds")
 
 
 class PartitionCache:

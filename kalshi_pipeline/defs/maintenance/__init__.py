@@ -1,0 +1,1 @@
+"""Maintenance of stored data: finished snapshot days rewritten for fast history reads."""
