@@ -301,10 +301,14 @@ def _result_from_portfolio(
     fees_f = np.zeros(n_pos)
     np.add.at(fees_f, group, et["entry_fees"] + et["exit_fees"])
     fees_c[:] = np.rint(fees_f * 100).astype(np.int64)
-    np.add.at(pnl_u, group, np.rint(et["pnl"] * 1e6).astype(np.int64))
     np.maximum.at(last_exit, group, exit_idx)
     pos_col = col[first]
-    entry_px_u = np.rint((et["entry_price"][first] - VBT_PRICE_OFFSET) * PRICE_SCALE)
+    entry_px_u = np.rint((et["entry_price"][first] - VBT_PRICE_OFFSET) * PRICE_SCALE).astype(
+        np.int64
+    )
+    # A position's PnL from its exact integer parts (price 1e-4 x contracts 1e-2 = 1e-6 $):
+    # summing vectorbt's per-piece PnL would round each piece's share of the entry fee.
+    pnl_u[:] = proceeds_u - entry_px_u * size_c - fees_c * 10_000
     entry_idx = et["entry_idx"][first].astype(np.int64)
     last_why = reason_grid[last_exit, pos_col]
 
