@@ -294,7 +294,9 @@ class KalshiClient:
                     return _Response(resp.content, self._clock(), endpoint, query)
                 if status != 429 and status < 500:  # 429 and every 5xx are transient
                     cls = KalshiNotFoundError if status == 404 else KalshiHTTPError
-                    raise cls(endpoint, status, _error_message(resp))
+                    refused = cls(endpoint, status, _error_message(resp))
+                    refused.stats = stats
+                    raise refused
                 if status == 429:
                     stats.http_429s += 1
                     self.stats.http_429s += 1
@@ -304,9 +306,13 @@ class KalshiClient:
                 failure = resp
             if attempt >= self.max_retries:
                 msg = f"gave up after {attempt + 1} attempts; last failure: {failure}"
-                if isinstance(resp, httpx.Response):
-                    raise KalshiHTTPError(endpoint, resp.status_code, msg)
-                raise KalshiTransportError(endpoint, msg)
+                gave_up: KalshiError = (
+                    KalshiHTTPError(endpoint, resp.status_code, msg)
+                    if isinstance(resp, httpx.Response)
+                    else KalshiTransportError(endpoint, msg)
+                )
+                gave_up.stats = stats
+                raise gave_up
             delay = self.backoff_delay(attempt, retry_after)
             attempt += 1
             stats.retries += 1

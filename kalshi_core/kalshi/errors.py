@@ -9,7 +9,13 @@ from __future__ import annotations
 
 
 class KalshiError(Exception):
-    """Base class: something about a Kalshi request failed. `endpoint` is e.g. 'GET /markets'."""
+    """Base class: something about a Kalshi request failed. `endpoint` is e.g. 'GET /markets'.
+
+    `stats` is the failed call's `CallStats` (requests, retries, 429s) when the client knows
+    them, so a caller can report what a failure cost, not only that it failed.
+    """
+
+    stats: object | None = None
 
     def __init__(self, endpoint: str, message: str) -> None:
         self.endpoint = endpoint

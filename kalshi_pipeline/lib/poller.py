@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from kalshi_core.kalshi import CallStats
 from kalshi_core.logs import get_logger
 from kalshi_core.models import IngestPoll, Market, MarketSnapshot
 from kalshi_core.storage.repositories import IngestPollRepository, MarketRepository
@@ -238,6 +239,11 @@ async def _poll_tick(
     except Exception as exc:  # a failed tick is recorded, the window goes on
         outcome.status = "error"
         outcome.error = f"{type(exc).__name__}: {exc}"[:2000]
+        # What the failed scan cost (a tick lost to a 429 storm still counts its 429s).
+        stats = getattr(exc, "stats", None)
+        if isinstance(stats, CallStats):
+            outcome.retries = stats.retries
+            outcome.http_429s = stats.http_429s
         log.warning(
             "tick failed",
             extra={"tier": grid.tier, "tick": tick.isoformat(), "error": outcome.error},

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kalshi_core.kalshi import CallStats, KalshiHTTPError
 from kalshi_core.models import Market, MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
 from kalshi_pipeline.lib.poll_grid import PollGrid
@@ -42,13 +43,25 @@ class Clock:
         self.t += timedelta(seconds=s)
 
 
-def scanner(n_markets: int, fail_at: set[datetime] | None = None, moving: bool = True) -> Any:
+def _storm() -> KalshiHTTPError:
+    """What the client raises once a 429 storm outlasts its retries: with the call's stats."""
+    exc = KalshiHTTPError("GET /markets", 429, "gave up after 6 attempts; last failure: HTTP 429")
+    exc.stats = CallStats(requests=6, retries=5, http_429s=6)
+    return exc
+
+
+def scanner(
+    n_markets: int,
+    fail_at: set[datetime] | None = None,
+    moving: bool = True,
+    error: Any = None,
+) -> Any:
     tickers = [f"KXTEST-26NOV27-B{i}" for i in range(n_markets)]
     markets = [Market(ticker=t, event_ticker="KXTEST-26NOV27", status="active") for t in tickers]
 
     async def scan(tick: datetime, sequence: int) -> FakeScan:
         if fail_at and tick in fail_at:
-            raise RuntimeError("HTTP 503 from /markets")
+            raise error() if error else RuntimeError("HTTP 503 from /markets")
         step = int((tick - W0).total_seconds()) // 5 if moving else 0
         snaps = [
             MarketSnapshot(
@@ -136,6 +149,22 @@ async def test_failed_tick_is_recorded_and_window_goes_on(repos: Repositories) -
     }
     assert polls[W0 + timedelta(seconds=10)].status == "error"
     assert "503" in (polls[W0 + timedelta(seconds=10)].error or "")
+
+
+@pytest.mark.usefixtures("clean_db")
+async def test_tick_lost_to_429s_still_reports_them(repos: Repositories) -> None:
+    bad = {W0 + timedelta(seconds=10)}
+    report = await run(repos, Clock(W0), scanner(3, fail_at=bad, error=_storm))
+    lost = next(o for o in report.outcomes if o.status == "error")
+    assert (lost.retries, lost.http_429s) == (5, 6)
+    polls = {
+        p.tick: p
+        for p in await repos.polls.recorded_ticks("watchlist", W0, W0 + timedelta(minutes=1))
+    }
+    assert (
+        polls[W0 + timedelta(seconds=10)].retries,
+        polls[W0 + timedelta(seconds=10)].http_429s,
+    ) == (5, 6)
 
 
 @pytest.mark.usefixtures("clean_db")
