@@ -34,7 +34,22 @@ class Settings(BaseSettings):
     partition_days_ahead: int = Field(
         default=3, ge=1, description="Daily snapshot partitions created ahead of today."
     )
-    raw_page_retention_days: int = Field(default=7, ge=0)
+    raw_page_retention_days: int = Field(
+        default=7,
+        ge=0,
+        description="Raw API pages older than this are dropped nightly (0 = keep only today).",
+    )
+    raw_pages_watchlist_every_s: int = Field(
+        default=60,
+        ge=0,
+        description="Keep the watchlist's raw pages of one tick per this many seconds (plus every "
+        "incomplete or anomalous tick); 0 = every tick (about 13 GB/day for 1,000 markets).",
+    )
+    raw_pages_catalogue_every_s: int = Field(
+        default=900,
+        ge=0,
+        description="The same for the catalogue tier (a full scan is ~100 pages); 0 = every scan.",
+    )
 
     # --- Kalshi API ---
     kalshi_base_url: str = Field(

@@ -116,8 +116,14 @@ async def poll_window(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     record_backlog: bool = True,
+    raw_pages_every_s: int = 0,
 ) -> WindowReport:
-    """Poll every tick of one window of one tier; see the module docstring."""
+    """Poll every tick of one window of one tier; see the module docstring.
+
+    `raw_pages_every_s`: keep the raw pages of the ticks on this grid (epoch seconds divisible
+    by it) and of every tick whose scan was incomplete or saw a crossed quote; 0 keeps every
+    tick's pages. At 5 s ticks, keeping every page costs gigabytes a day.
+    """
     window_end = grid.window_end(window_start)
     report = WindowReport(grid.tier, window_start, window_end)
     done = {
@@ -141,7 +147,9 @@ async def poll_window(
             report.outcomes.append(outcome)
             continue
         report.outcomes.append(
-            await _poll_tick(grid, tick, scan, markets, polls, run_id, known, report)
+            await _poll_tick(
+                grid, tick, scan, markets, polls, run_id, known, report, raw_pages_every_s
+            )
         )
     await known.drain()
     return report
@@ -199,6 +207,7 @@ async def _poll_tick(
     run_id: str | None,
     known: MetadataWriter,
     report: WindowReport,
+    raw_pages_every_s: int = 0,
 ) -> TickOutcome:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -217,7 +226,8 @@ async def _poll_tick(
         outcome.http_429s = result.http_429s
         if not result.complete:
             report.incomplete_scans += 1
-        report.crossed_quotes += sum(1 for s in result.snapshots if s.yes_bid > s.yes_ask)
+        crossed = sum(1 for s in result.snapshots if s.yes_bid > s.yes_ask)
+        report.crossed_quotes += crossed
         # metadata is not part of the tick's atomicity: upserted in the background on change
         known.submit(result.markets)
         poll = IngestPoll(
@@ -231,7 +241,15 @@ async def _poll_tick(
             status="ok",
             run_id=run_id,
         )
-        saved = await markets.save_many(result.snapshots, poll=poll, raw_pages=result.raw_pages)
+        keep_raw = (
+            raw_pages_every_s <= 0
+            or int(tick.timestamp()) % raw_pages_every_s == 0
+            or not result.complete
+            or crossed > 0
+        )
+        saved = await markets.save_many(
+            result.snapshots, poll=poll, raw_pages=result.raw_pages if keep_raw else ()
+        )
         outcome.rows_written = saved.written
         t2 = time.perf_counter()
         outcome.commit_s = t2 - t1

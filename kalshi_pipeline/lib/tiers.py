@@ -25,6 +25,7 @@ class TierSpec:
     series: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
     tickers: tuple[str, ...] = ()
+    raw_pages_every_s: int = 0  # see poll_window
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -56,10 +57,12 @@ def tier_specs(settings: Settings) -> dict[Tier, TierSpec]:
             series=tuple(settings.watchlist_series),
             events=tuple(settings.watchlist_events),
             tickers=tuple(settings.watchlist_tickers),
+            raw_pages_every_s=settings.raw_pages_watchlist_every_s,
         )
     if settings.catalogue_enabled:
         specs["catalogue"] = TierSpec(
             "catalogue",
             PollGrid("catalogue", budget.catalogue_interval_s, settings.poll_window_s),
+            raw_pages_every_s=settings.raw_pages_catalogue_every_s,
         )
     return specs

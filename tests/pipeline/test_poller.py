@@ -14,6 +14,7 @@ import pytest
 from kalshi_core.kalshi import CallStats, KalshiHTTPError
 from kalshi_core.models import Market, MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
+from kalshi_core.storage.repositories import RawPage
 from kalshi_pipeline.lib.poll_grid import PollGrid
 from kalshi_pipeline.lib.poller import poll_window
 
@@ -55,6 +56,7 @@ def scanner(
     fail_at: set[datetime] | None = None,
     moving: bool = True,
     error: Any = None,
+    crossed_at: set[datetime] | None = None,
 ) -> Any:
     tickers = [f"KXTEST-26NOV27-B{i}" for i in range(n_markets)]
     markets = [Market(ticker=t, event_ticker="KXTEST-26NOV27", status="active") for t in tickers]
@@ -76,13 +78,17 @@ def scanner(
             )
             for i, t in enumerate(tickers)
         ]
-        return FakeScan(markets, snaps)
+        if crossed_at and tick in crossed_at:
+            snaps[0] = snaps[0].model_copy(update={"yes_bid": Decimal("0.70")})
+        page = RawPage(fetched_at=tick, endpoint="GET /markets", body=b'{"markets":[]}')
+        return FakeScan(markets, snaps, raw_pages=[page])
 
     return scan
 
 
-async def run(repos: Repositories, clock: Clock, scan: Any) -> Any:
+async def run(repos: Repositories, clock: Clock, scan: Any, raw_every_s: int = 0) -> Any:
     return await poll_window(
+        raw_pages_every_s=raw_every_s,
         grid=GRID,
         window_start=W0,
         scan=scan,
@@ -194,3 +200,18 @@ async def test_gap_before_window_is_recorded_as_missed(repos: Repositories) -> N
     cov = await repos.polls.coverage("watchlist", earlier, W0 + timedelta(minutes=1), 5)
     assert cov.expected == 48
     assert cov.ok == 24
+
+
+@pytest.mark.usefixtures("clean_db")
+async def test_raw_pages_kept_on_their_grid_and_for_anomalies(repos: Repositories) -> None:
+    odd = W0 + timedelta(seconds=25)
+    await run(repos, Clock(W0), scanner(3, crossed_at={odd}), raw_every_s=20)
+    kept = {p.fetched_at for p in await repos.raw_pages.list(W0, W0 + timedelta(minutes=1))}
+    # :00, :20, :40 on the 20 s grid, and :25 whose scan saw a crossed quote
+    assert kept == {W0 + timedelta(seconds=s) for s in (0, 20, 25, 40)}
+
+
+@pytest.mark.usefixtures("clean_db")
+async def test_every_tick_keeps_its_raw_pages_by_default(repos: Repositories) -> None:
+    await run(repos, Clock(W0), scanner(2))
+    assert await repos.raw_pages.count(W0, W0 + timedelta(minutes=1)) == 12

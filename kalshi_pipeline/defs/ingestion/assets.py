@@ -140,6 +140,7 @@ async def _poll(
             markets=repos.markets,
             polls=repos.polls,
             run_id=run_id,
+            raw_pages_every_s=spec.raw_pages_every_s,
         )
     return report, sample
 

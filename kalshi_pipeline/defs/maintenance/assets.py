@@ -1,4 +1,6 @@
-"""`compacted_market_snapshots`: each finished UTC day of snapshots rewritten in market order.
+"""Nightly maintenance: finished snapshot days rewritten in market order; raw pages pruned.
+
+`compacted_market_snapshots`: each finished UTC day of snapshots rewritten in market order.
 
 Live ingestion appends every tick's changed quotes at the end of the day's partition, so one
 market's rows of a day lie on one heap page each: a 500-point history read touches ~500 pages.
@@ -9,6 +11,10 @@ sits on one or two pages; the API's history endpoint reads ~10x fewer pages.
 
 A daily schedule materializes yesterday's partition at 01:15 UTC, well after the day's last
 poll window has finished. Backfilling older days from the UI works the same way.
+
+`raw_page_archive`: the raw API pages kept for audit and replay (table `raw_pages`), pruned to
+RAW_PAGE_RETENTION_DAYS every night at 01:05 UTC (whole day partitions dropped, the boundary day
+trimmed).
 """
 
 import asyncio
@@ -17,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from kalshi_core.settings import get_settings
 from kalshi_core.storage.partitions import compact_partition, partition_name
 from kalshi_pipeline.defs.ingestion.assets import market_snapshots
 from kalshi_pipeline.defs.partitions import snapshot_days
@@ -88,3 +95,63 @@ def compaction_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     # Yesterday, not "the last partition": snapshot_days ends with today's (in progress) day.
     day = (context.scheduled_execution_time.astimezone(UTC) - timedelta(days=1)).date()
     return dg.RunRequest(run_key=day.isoformat(), partition_key=day.isoformat())
+
+
+class RetentionConfig(dg.Config):
+    days: int = get_settings().raw_page_retention_days
+    """Pages fetched more than this many days ago are removed (0 = keep only today)."""
+
+
+_RAW_SIZE = (
+    "SELECT count(*) AS partitions, coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes "
+    "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+    "WHERE i.inhparent = 'raw_pages'::regclass"
+)
+
+
+@dg.asset(
+    group_name="maintenance",
+    kinds={"postgres"},
+    description="The raw API page archive (table `raw_pages`, compressed, day partitions), "
+    "pruned to RAW_PAGE_RETENTION_DAYS.",
+)
+def raw_page_archive(
+    config: RetentionConfig, database: WorkbenchDatabase
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    if config.days < 0:
+        raise dg.Failure(f"retention must be >= 0 days (got {config.days})")
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    cutoff = today - timedelta(days=config.days)
+
+    async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
+        async with database.repositories() as repos:
+            removed = await repos.raw_pages.prune(cutoff)
+            async with repos.db.acquire() as conn:
+                size = await conn.fetchrow(_RAW_SIZE)
+            kept = await repos.raw_pages.count()
+        return dg.MaterializeResult(
+            metadata={
+                "cutoff": cutoff.isoformat(),
+                "pages_removed": dg.MetadataValue.int(removed),
+                "pages_kept": dg.MetadataValue.int(kept),
+                "partitions": dg.MetadataValue.int(int(size["partitions"])),
+                "bytes": dg.MetadataValue.int(int(size["bytes"])),
+            }
+        )
+
+    return asyncio.run(run())
+
+
+retention_job = dg.define_asset_job(
+    "raw_page_retention",
+    selection=dg.AssetSelection.assets(raw_page_archive),
+    executor_def=dg.in_process_executor,
+)
+
+retention_schedule = dg.ScheduleDefinition(
+    job=retention_job,
+    cron_schedule="5 1 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Drops raw API pages older than RAW_PAGE_RETENTION_DAYS.",
+)

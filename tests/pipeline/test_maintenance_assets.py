@@ -1,4 +1,9 @@
-"""Contract: `compacted_market_snapshots` rewrites a finished day in market order, online.
+"""Contract: the nightly maintenance assets.
+
+`raw_page_archive` drops raw pages older than the retention (whole day partitions and the
+boundary day's older pages) and keeps the rest, reporting what it removed.
+
+`compacted_market_snapshots` rewrites a finished day in market order, online.
 
 Protects: materializing a past day keeps every row (same frame before and after) and leaves one
 market's day on one or two heap pages instead of one page per tick; the key still rejects a
@@ -20,9 +25,12 @@ import pytest
 
 from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.partitions import compact_partition
+from kalshi_core.storage.repositories import RawPage
 from kalshi_pipeline.defs.maintenance.assets import (
+    RetentionConfig,
     compacted_market_snapshots,
     compaction_schedule,
+    raw_page_archive,
 )
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
 from tests.builders import build_snapshot
@@ -172,3 +180,40 @@ def test_swap_waits_for_a_reader_without_blocking_others(database_url: str) -> N
                 await conn.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.usefixtures("clean_db")
+def test_raw_page_retention_drops_old_pages_only(database_url: str) -> None:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    fetched = [today - timedelta(days=d, hours=-1) for d in (10, 8, 3, 0)]
+
+    async def seed() -> None:
+        db = await Database.connect(database_url, max_size=1)
+        try:
+            await repositories(db).raw_pages.add(
+                [RawPage(fetched_at=t, endpoint="GET /markets", body=b"{}") for t in fetched]
+            )
+        finally:
+            await db.close()
+
+    async def kept() -> list[datetime]:
+        db = await Database.connect(database_url, max_size=1)
+        try:
+            pages = await repositories(db).raw_pages.list(
+                today - timedelta(days=30), today + timedelta(days=1)
+            )
+        finally:
+            await db.close()
+        return [p.fetched_at for p in pages]
+
+    asyncio.run(seed())
+    result = dg.materialize(
+        [raw_page_archive],
+        resources={"database": WorkbenchDatabase(database_url=database_url)},
+        run_config=dg.RunConfig({"raw_page_archive": RetentionConfig(days=7)}),
+    )
+    assert result.success
+    meta = result.asset_materializations_for_node("raw_page_archive")[0].metadata
+    assert meta["pages_removed"].value == 2
+    assert meta["pages_kept"].value == 2
+    assert asyncio.run(kept()) == fetched[2:]
