@@ -115,9 +115,7 @@ _RAW_SIZE = (
     description="The raw API page archive (table `raw_pages`, compressed, day partitions), "
     "pruned to RAW_PAGE_RETENTION_DAYS.",
 )
-def raw_page_archive(
-    config: RetentionConfig, database: WorkbenchDatabase
-) -> dg.MaterializeResult:  # type: ignore[type-arg]
+def raw_page_archive(config: RetentionConfig, database: WorkbenchDatabase) -> dg.MaterializeResult:  # type: ignore[type-arg]
     if config.days < 0:
         raise dg.Failure(f"retention must be >= 0 days (got {config.days})")
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
