@@ -85,6 +85,7 @@ compaction_job = dg.define_asset_job(
 
 
 @dg.schedule(
+    name="snapshot_compaction_schedule",
     job=compaction_job,
     cron_schedule="15 1 * * *",
     execution_timezone="UTC",
