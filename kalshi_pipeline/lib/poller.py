@@ -11,6 +11,7 @@ late (a late fetch would carry the wrong time).
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -103,6 +104,24 @@ def sequence_for(tick: datetime) -> int:
     """REST snapshots carry the tick's epoch milliseconds as their sequence: monotonic per market
     and identical for every writer of the same tick (WebSocket rows will carry Kalshi's `seq`)."""
     return int(tick.timestamp() * 1000)
+
+
+INGESTION_GC_GEN0_THRESHOLD = 10_000
+
+
+def tune_gc_for_ingestion() -> None:
+    """Run the cyclic garbage collector less often in an ingestion process.
+
+    A catalogue tick keeps ~116k markets' models alive while it builds as many new objects
+    (snapshots, COPY rows); with CPython 3.11's default gen0 threshold of 700 allocations the
+    collector then runs full passes over millions of live objects several times per tick.
+    Parsing 117k markets with the results kept took 2.10 s at the default and 1.23 s at 10,000
+    (measured here); memory is unaffected (the objects hold no cycles). Process-wide, so it is
+    applied once by the poll window's process (a Dagster run worker), not by the library.
+    """
+    gen0, gen1, gen2 = gc.get_threshold()
+    if gen0 < INGESTION_GC_GEN0_THRESHOLD:
+        gc.set_threshold(INGESTION_GC_GEN0_THRESHOLD, gen1, gen2)
 
 
 async def poll_window(

@@ -4,6 +4,7 @@ window without duplicates, and records the ticks nobody polled as missed."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,11 @@ from kalshi_core.models import Market, MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
 from kalshi_core.storage.repositories import RawPage
 from kalshi_pipeline.lib.poll_grid import PollGrid
-from kalshi_pipeline.lib.poller import poll_window
+from kalshi_pipeline.lib.poller import (
+    INGESTION_GC_GEN0_THRESHOLD,
+    poll_window,
+    tune_gc_for_ingestion,
+)
 
 W0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 GRID = PollGrid("watchlist", 5, 60)
@@ -215,3 +220,16 @@ async def test_raw_pages_kept_on_their_grid_and_for_anomalies(repos: Repositorie
 async def test_every_tick_keeps_its_raw_pages_by_default(repos: Repositories) -> None:
     await run(repos, Clock(W0), scanner(2))
     assert await repos.raw_pages.count(W0, W0 + timedelta(minutes=1)) == 12
+
+
+def test_gc_threshold_is_raised_never_lowered() -> None:
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        tune_gc_for_ingestion()
+        assert gc.get_threshold() == (INGESTION_GC_GEN0_THRESHOLD, 10, 10)
+        gc.set_threshold(50_000, 10, 10)
+        tune_gc_for_ingestion()
+        assert gc.get_threshold()[0] == 50_000
+    finally:
+        gc.set_threshold(*saved)

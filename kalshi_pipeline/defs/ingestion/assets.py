@@ -20,7 +20,7 @@ from kalshi_core.settings import get_settings
 from kalshi_pipeline.defs.partitions import snapshot_days
 from kalshi_pipeline.defs.resources import KalshiApiResource, WorkbenchDatabase
 from kalshi_pipeline.lib.poll_grid import partition_key
-from kalshi_pipeline.lib.poller import ScanResult, WindowReport, poll_window
+from kalshi_pipeline.lib.poller import ScanResult, WindowReport, poll_window, tune_gc_for_ingestion
 from kalshi_pipeline.lib.schema_drift import market_drift
 from kalshi_pipeline.lib.tiers import TierSpec, tier_specs
 
@@ -124,6 +124,7 @@ async def _poll(
     run_id: str,
 ) -> tuple[WindowReport, list[bytes]]:
     sample: list[bytes] = []
+    tune_gc_for_ingestion()  # this run's process polls for the whole window
     async with kalshi.client() as client, database.repositories() as repos:
         scan = _scanner(spec, client)
 
