@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
@@ -120,11 +121,17 @@ class ChangeFeed:
                 await asyncio.wait_for(conn.close(), 2.0)
 
 
+def etag_of(body: bytes) -> str:
+    """A strong validator of a response body (HTTP ETag, quoted)."""
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
 @dataclass(frozen=True, slots=True)
 class CachedResponse:
     version: int
     body: bytes
-    headers: tuple[tuple[bytes, bytes], ...]
+    headers: tuple[tuple[bytes, bytes], ...]  # raw, lower-case names, ETag included
+    etag: bytes
 
 
 class ResponseCache:
@@ -176,7 +183,9 @@ class ResponseCache:
         if old is not None:
             self._bytes -= len(old.body)
         raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
-        self._entries[key] = CachedResponse(version, body, raw)
+        self._entries[key] = CachedResponse(
+            version, body, raw, headers.get("ETag", etag_of(body)).encode("latin-1")
+        )
         self._bytes += len(body)
         while self._bytes > self._max_bytes and self._entries:
             _, evicted = self._entries.popitem(last=False)

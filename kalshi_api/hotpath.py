@@ -31,6 +31,7 @@ from kalshi_api.routers.markets import (
     DEFAULT_HISTORY_LIMIT,
     MAX_HISTORY_LIMIT,
     markets_cache_key,
+    not_modified,
     unknown_market,
     unknown_market_history,
 )
@@ -49,6 +50,14 @@ _TICKER_OK: Final = re.compile(TEXT_PATTERN)
 # layer takes plain digits only and lets the route judge the rest.
 _LIMIT_QS: Final = re.compile(rb"limit=([0-9]{1,6})")
 _JSON: Final = (b"content-type", b"application/json")
+
+
+def _matches(scope: Scope, etag: bytes) -> bool:
+    """The request's If-None-Match matches `etag` (same rule as the route's `not_modified`)."""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return not_modified(value.decode("latin-1"), etag.decode("latin-1"))
+    return False
 
 
 def _ticker(text: str) -> str | None:
@@ -93,7 +102,11 @@ class HotPathMiddleware:
             hit = cache.get(markets_cache_key(qs)) if cache is not None else None
             if hit is None:
                 return False
-            await _send(send, 200, hit.body, hit.headers)
+            if _matches(scope, hit.etag):
+                await send({"type": "http.response.start", "status": 304, "headers": hit.headers})
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                await _send(send, 200, hit.body, hit.headers)
             return True
         if not path.startswith(_PREFIX):
             return False

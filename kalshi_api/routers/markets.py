@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from kalshi_api.changes import etag_of
 from kalshi_api.deps import CacheDep, ReadsDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import (
@@ -39,7 +40,12 @@ TOTAL_HEADER: Final = {
     "X-Total-Count": {
         "description": "Items matching the filters (may be up to API_COUNT_CACHE_S old).",
         "schema": {"type": "integer"},
-    }
+    },
+    "ETag": {
+        "description": "Validator of this page; send it back in If-None-Match to get a 304 "
+        "while the data has not changed.",
+        "schema": {"type": "string"},
+    },
 }
 MarketSort = Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"]
 DEFAULT_HISTORY_LIMIT: Final = 500
@@ -49,6 +55,20 @@ MAX_HISTORY_LIMIT: Final = 10_000
 def markets_cache_key(query_string: bytes) -> tuple[str, bytes]:
     """A markets page's `ResponseCache` key: its raw query string (`kalshi_api.hotpath`)."""
     return ("markets", query_string)
+
+
+def validators(body: bytes) -> dict[str, str]:
+    """ETag + `Cache-Control: no-cache`: browsers keep the page and revalidate it each poll,
+    getting a body-less 304 while the data has not changed."""
+    return {"ETag": etag_of(body), "Cache-Control": "no-cache"}
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header matches `etag` (a list of tags or `*`, weak or not)."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 def unknown_market(ticker: str) -> Response:
@@ -72,7 +92,10 @@ class JSONText(Response):
     description="One item per market from `market_latest`, joined with its metadata. "
     f"`yes_price`: {YES_PRICE_DOC} The total is in the `X-Total-Count` header.",
     response_model=list[MarketOut],
-    responses={200: {"headers": TOTAL_HEADER}},
+    responses={
+        200: {"headers": TOTAL_HEADER},
+        304: {"description": "Not modified: the page still matches the If-None-Match ETag."},
+    },
 )
 async def list_markets(
     request: Request,
@@ -104,9 +127,11 @@ async def list_markets(
     )
     version = cache.version  # read before querying: a change meanwhile makes the entry stale
     body, total = await reads.markets(flt, limit, offset)
-    headers = {"X-Total-Count": str(total)}
     raw = body.encode()
+    headers = {"X-Total-Count": str(total), **validators(raw)}
     cache.put(markets_cache_key(request.scope["query_string"]), version, raw, headers)
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
     return JSONText(raw, headers=headers)
 
 

@@ -170,3 +170,23 @@ async def test_cache_bounds_and_versions() -> None:
     feed.version = None
     cache.put("c", None, b"c", {})
     assert cache.get("c") is None
+
+
+async def test_unchanged_page_revalidates_as_304(
+    cached_app: tuple[FastAPI, httpx.AsyncClient], repos: Repositories
+) -> None:
+    app, client = cached_app
+    first = await client.get(PAGE)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    _break_routes(app)  # from memory, below FastAPI
+    same = await client.get(PAGE, headers={"If-None-Match": etag})
+    assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", etag)
+    assert (await client.get(PAGE, headers={"If-None-Match": '"other"'})).status_code == 200
+    app.dependency_overrides.clear()
+    before = _feed(app).version
+    await repos.markets.save_many([snapshot("KXA-E1-M1", 2, "0.6400", "0.6600", "0.6500")])
+    await _until(lambda: _feed(app).version != before)
+    changed = await client.get(PAGE, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag

@@ -391,3 +391,20 @@ async def test_empty_database(client: httpx.AsyncClient) -> None:
     assert r.headers["X-Total-Count"] == "0"
     assert (await client.get("/api/v1/markets/KXA-1")).status_code == 404
     assert (await client.get("/api/v1/markets/KXA-1/history")).status_code == 404
+
+
+async def test_list_etag_and_304_through_the_route(
+    client: httpx.AsyncClient, repos: Repositories
+) -> None:
+    await seed_catalogue(repos)
+    r = await client.get("/api/v1/markets?limit=3")
+    etag = r.headers["etag"]
+    assert etag.startswith('"')
+    assert r.headers["cache-control"] == "no-cache"
+    for header in (etag, f"W/{etag}", f'"x", {etag}', "*"):
+        again = await client.get("/api/v1/markets?limit=3", headers={"If-None-Match": header})
+        assert (again.status_code, again.content) == (304, b""), header
+        assert again.headers["x-total-count"] == r.headers["x-total-count"]
+    other = await client.get("/api/v1/markets?limit=3", headers={"If-None-Match": '"nope"'})
+    assert other.status_code == 200
+    assert other.content == r.content

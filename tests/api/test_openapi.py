@@ -7,9 +7,13 @@ the hot endpoints (rendered by SQL, so the schema is the only check on their sha
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from kalshi_api.main import create_app
 
 EXPECTED_OPERATIONS = {
     ("get", "/api/v1/markets"): "markets-list",
@@ -49,3 +53,12 @@ async def test_operation_ids_and_docs(client: httpx.AsyncClient) -> None:
         "/HistoryPointOut"
     )
     assert (await client.get("/docs")).status_code == 200
+
+
+def test_the_spas_generated_client_matches_the_api() -> None:
+    """The committed schema the SPA's client is generated from is the app's current one
+    (regenerate with scripts/gen-api-client.sh)."""
+    committed = Path(__file__).resolve().parents[2] / "frontend/src/api/generated/openapi.json"
+    assert json.loads(committed.read_text()) == create_app().openapi(), (
+        "frontend/src/api/generated is stale: run scripts/gen-api-client.sh"
+    )

@@ -894,6 +894,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
+                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -999,6 +1001,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
+                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -1143,6 +1147,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
+                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -1150,6 +1156,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MarketOut"][];
                 };
+            };
+            /** @description Not modified: the page still matches the If-None-Match ETag. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unknown market ticker. */
             404: {
@@ -1304,6 +1317,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
+                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
