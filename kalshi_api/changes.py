@@ -183,9 +183,10 @@ class ResponseCache:
         if old is not None:
             self._bytes -= len(old.body)
         raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
-        self._entries[key] = CachedResponse(
-            version, body, raw, headers.get("ETag", etag_of(body)).encode("latin-1")
-        )
+        # The route passes its ETag; hash the body only when it did not (a dict.get default
+        # would hash it on every put).
+        etag = headers.get("ETag") or etag_of(body)
+        self._entries[key] = CachedResponse(version, body, raw, etag.encode("latin-1"))
         self._bytes += len(body)
         while self._bytes > self._max_bytes and self._entries:
             _, evicted = self._entries.popitem(last=False)
