@@ -284,6 +284,24 @@ market_candles = Table(
     ],
 )
 
+# --- migration 5: close-time history ------------------------------------------------------
+
+# Each market's close_time as known over time, written by triggers on `markets` (see migration
+# 0005): the close known at t is the row with the greatest known_from <= t.
+market_close_times = Table(
+    "market_close_times",
+    metadata,
+    Column(
+        "market_id",
+        Integer,
+        ForeignKey("markets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("known_from", TZ, nullable=False),
+    Column("close_time", TZ),  # NULL: the metadata gave no close from known_from on
+    PrimaryKeyConstraint("market_id", "known_from", name="market_close_times_pkey"),
+)
+
 PARTITIONED: dict[str, str] = {"market_snapshots": "observed_at", "raw_pages": "fetched_at"}
 """Day-partitioned tables and their partition key column."""
 
@@ -295,6 +313,7 @@ DATA_TABLES: tuple[str, ...] = (
     "backtest_results",
     "market_trades",
     "market_candles",
+    "market_close_times",
     "markets",
     "events",
     "series",
