@@ -185,10 +185,6 @@ class SyntheticModel:
         )
         return tuple(int(x) for x in res)
 
-    def final_yes(self, m: int) -> bool:
-        p = kn.p_at(self.seed, m, float(self.u.m_close[m]), *self._core(), *kn.new_cache())
-        return bool(p >= 0.5)
-
     def book_levels(
         self, m: int, t: float, depth: int
     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

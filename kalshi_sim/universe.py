@@ -477,10 +477,6 @@ class Universe:
         buf, off = (self.m_buf_legacy, self.m_off_legacy) if legacy else (self.m_buf, self.m_off)
         return buf[int(off[m]) : int(off[m + 1])].tobytes()
 
-    def event_life_days(self, e: I64) -> F64:
-        out: F64 = (self.e_close[e] - self.e_open[e]).astype(np.float64) / 86400.0
-        return out
-
     def finish_indexes(self) -> None:
         """Build the lookup tables used by filters (ticker -> row, series -> rows)."""
         self.ticker_index = {t: i for i, t in enumerate(self.m_ticker)}

@@ -49,12 +49,6 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days)]
 
 
-def utc_day(dt: datetime) -> date:
-    if dt.tzinfo is None:
-        raise ValueError(f"{dt.isoformat()} must be timezone-aware")
-    return dt.astimezone(UTC).date()
-
-
 @dataclass(frozen=True, slots=True)
 class Cutoff:
     """The historical cutoff as unix seconds."""

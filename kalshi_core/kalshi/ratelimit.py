@@ -143,11 +143,6 @@ _registry: dict[str, TokenBucket] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_enabled(rate_per_s: float | None, burst: int | None) -> bool:
-    """0 or None for either setting turns rate limiting off."""
-    return bool(rate_per_s) and bool(burst)
-
-
 def shared_limiter(
     base_url: str, rate_per_s: float | None, burst: int | None
 ) -> TokenBucket | None:

@@ -792,14 +792,6 @@ def parse_event_record(d: dict[str, Any], parser: MarketParser, endpoint: str) -
     return EventRecord(event, markets)
 
 
-def parse_events_page(
-    body: bytes, endpoint: str, parser: MarketParser
-) -> tuple[list[EventRecord], str]:
-    obj = load_body(body, endpoint)
-    cursor = require_cursor(obj, endpoint)
-    return parse_event_list(require_list(obj, "events", endpoint), endpoint, parser), cursor
-
-
 def parse_event_list(
     items: list[Any], endpoint: str, parser: MarketParser, offset: int = 0
 ) -> list[EventRecord]:

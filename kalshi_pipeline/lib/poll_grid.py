@@ -63,10 +63,6 @@ class PollGrid:
     def window_ticks(self, start: datetime) -> list[datetime]:
         return self.ticks(start, self.window_end(start))
 
-    def tick_floor(self, t: datetime) -> datetime:
-        epoch = int(_utc(t).timestamp())
-        return datetime.fromtimestamp(epoch - epoch % self.interval_s, UTC)
-
     def windows_due(self, now: datetime, lead_s: int) -> list[datetime]:
         """Windows a sensor should have requested by `now`: the current one (a late start still
         polls its remaining ticks) and the next one once `now` is within `lead_s` of it, so the
