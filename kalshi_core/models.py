@@ -206,6 +206,9 @@ class IngestPoll(_Frozen):
     status: Literal["ok", "missed", "error"] = "ok"
     error: str | None = None
     run_id: str | None = None
+    # The tier's grid interval at this tick. With it, `save_many` records which markets the
+    # tick covered (coverage spans); without it the snapshots carry no coverage.
+    interval_s: int | None = Field(default=None, gt=0)
 
 
 class BacktestTrade(_Frozen):

@@ -355,7 +355,7 @@ class KalshiClient:
         path: str,
         params: Mapping[str, ParamValue],
         items_key: str | Callable[[bytes, str], tuple[list[Any], str]],
-        build: Callable[[list[Any], str, int], list[T]],
+        build: Callable[[list[Any], str, int, datetime], list[T]],
         *,
         max_pages: int | None = None,
         keep_raw: bool = False,
@@ -366,7 +366,10 @@ class KalshiClient:
         cursor is known, so the server works on it while this page's models are built.
 
         A failing page raises; with `partial_ok` the pages before it are returned instead, with
-        `complete=False` and the error text (a repeated cursor always raises)."""
+        `complete=False` and the error text (a repeated cursor always raises).
+
+        `build(items, endpoint, offset, fetched_at)` gets the time the page's response arrived,
+        so models built from it can be stamped with when Kalshi's answer could first be seen."""
         stats = stats if stats is not None else CallStats()
         endpoint = f"GET {path}"
         items: list[T] = []
@@ -411,7 +414,7 @@ class KalshiClient:
                     gc_was_enabled = gc.isenabled()
                     gc.disable()
                     try:
-                        items.extend(build(chunk, endpoint, start))
+                        items.extend(build(chunk, endpoint, start, resp.fetched_at))
                     finally:
                         if gc_was_enabled:
                             gc.enable()
@@ -494,7 +497,7 @@ class KalshiClient:
     ) -> Listing[MarketRecord]:
         """`GET /markets`: every page of markets matching the filters (status uses the *query*
         words: unopened/open/paused/closed/settled). Each record pairs the market's metadata with
-        its quote, stamped `observed_at` (default: now)."""
+        its quote, stamped `observed_at` (default: when the record's page arrived)."""
         params = self._market_params(
             status=status,
             series_ticker=series_ticker,
@@ -512,7 +515,9 @@ class KalshiClient:
             "/markets",
             params,
             wire.decode_markets_page,
-            lambda items, ep, off: wire.build_market_records(items, ep, parser, offset=off),
+            lambda items, ep, off, at: wire.build_market_records(
+                items, ep, parser if observed_at is not None else parser.at(at), offset=off
+            ),
             max_pages=max_pages,
             keep_raw=keep_raw,
         )
@@ -549,8 +554,9 @@ class KalshiClient:
         `event_tickers` are plural spellings of the same filters (both are merged).
         Otherwise each named series and event is one listing and tickers go 100 per request;
         the listings run concurrently (within the shared rate limit and `max_concurrency`) and
-        are merged without duplicates (first occurrence wins). Snapshots carry `observed_at`,
-        `sequence` and source 'rest'.
+        are merged without duplicates (first occurrence wins). Snapshots carry the time their
+        page's response arrived (not `observed_at`, the tick the scan belongs to, which the
+        result keeps for coverage), `sequence` and source 'rest'.
 
         A failure raises (`KalshiError`), unless `allow_partial=True`: then the scan returns
         what it fetched with `complete=False` and the error text.
@@ -590,8 +596,10 @@ class KalshiClient:
                     "/markets",
                     params,
                     wire.decode_markets_page,
-                    lambda items, ep, off: wire.build_market_records(
-                        items, ep, job_parser, offset=off
+                    # each page's snapshots carry when that page arrived, never the tick:
+                    # a quote is not dated before anyone could have seen it
+                    lambda items, ep, off, at: wire.build_market_records(
+                        items, ep, job_parser.at(at), offset=off
                     ),
                     max_pages=max_pages,
                     keep_raw=keep_raw,
@@ -694,7 +702,7 @@ class KalshiClient:
             "/events",
             params,
             "events",
-            lambda items, ep, off: wire.parse_event_list(items, ep, parser, off),
+            lambda items, ep, off, _at: wire.parse_event_list(items, ep, parser, off),
             max_pages=max_pages,
         )
 
@@ -745,7 +753,9 @@ class KalshiClient:
             path,
             params,
             "trades",
-            lambda items, ep, off: wire.parse_items(items, "trades", ep, wire.parse_trade, off),
+            lambda items, ep, off, _at: wire.parse_items(
+                items, "trades", ep, wire.parse_trade, off
+            ),
             max_pages=max_pages,
         )
 
@@ -877,7 +887,7 @@ class KalshiClient:
             "/historical/markets",
             params,
             wire.decode_markets_page,
-            lambda items, ep, off: wire.build_market_records(items, ep, parser, offset=off),
+            lambda items, ep, off, _at: wire.build_market_records(items, ep, parser, offset=off),
             max_pages=max_pages,
         )
 

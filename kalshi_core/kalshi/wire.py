@@ -603,6 +603,14 @@ class MarketParser:
         self.series_ticker = series_ticker
         self.source = source
 
+    def at(self, observed_at: datetime) -> MarketParser:
+        """The same parser stamping `observed_at` (e.g. when a page's response arrived)."""
+        if observed_at == self.observed_at:
+            return self
+        return MarketParser(
+            observed_at, self.sequence, series_ticker=self.series_ticker, source=self.source
+        )
+
     def parse(self, d: dict[str, Any]) -> MarketRecord:
         """One market object as decoded JSON (a dict)."""
         return self.parse_wire(wire_markets_from_objects([d], "")[0])

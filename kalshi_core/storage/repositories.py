@@ -32,9 +32,12 @@ class SaveReport:
     """What one `save_many` call did."""
 
     received: int
-    written: int  # rows appended to market_snapshots (changed quotes only)
-    unchanged: int  # skipped because the quote equals the market's latest row
-    duplicates: int  # skipped because (market, observed tick) was already stored
+    written: int  # rows appended to market_snapshots (changed quotes, restored observations)
+    unchanged: int  # skipped because the quote equals the one in force at its time
+    duplicates: int  # skipped because (market, observation time) was already recorded
+    too_late: int = 0  # refused: older than the recent observations a late write can be placed by
+    restored: int = 0  # observations re-stored after a late row changed the history before them
+    dropped: int = 0  # stored rows removed because a late row made them repeat their predecessor
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,15 @@ class MarketRepository(Protocol):
     async def upsert_markets(self, markets: Sequence[Market]) -> int: ...
 
     async def get_market(self, ticker: str) -> Market | None: ...
+
+    async def close_time_history(
+        self, tickers: Sequence[str]
+    ) -> dict[str, list[tuple[datetime, datetime | None]]]:
+        """Each ticker's close_time as known over time, (known_from, close_time) oldest first;
+        known_from is `datetime.min` (UTC) for a close whose age is unknown. Tickers without
+        history are left out. Backtests read it so a signal sees only the close known at
+        each bar."""
+        ...
 
     async def quality(
         self, start: datetime, end: datetime, *, stale_after: timedelta

@@ -172,8 +172,31 @@ market_latest = Table(
     Column("sequence", BigInteger, nullable=False),
     Column("source", SmallInteger, nullable=False),
     *_quote_columns(),
+    # the market's most recent observation times (bounded), complete from seen_from (NULL: since
+    # first seen): what a late commit needs to keep the history as-of exact (migration 0006)
+    Column("seen", ARRAY(TZ), nullable=False, server_default="{}"),
+    Column("seen_from", TZ),
+    # per tier, the open coverage span: first observation of the span .. next tick that was due
+    *[Column(f"{p}_{edge}", TZ) for p in ("wl", "cat") for edge in ("since", "until")],
     postgresql_with={"fillfactor": "40"},
 )
+
+TIER_PREFIXES: dict[str, str] = {"watchlist": "wl", "catalogue": "cat"}
+"""Ingestion tier -> the prefix of its coverage columns in `market_latest`."""
+
+market_coverage = Table(
+    "market_coverage",
+    metadata,
+    Column("market_id", Integer, ForeignKey("markets.id", ondelete="CASCADE"), nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("since", TZ, nullable=False),
+    Column("until", TZ, nullable=False),
+    PrimaryKeyConstraint("market_id", "tier", "since", name="market_coverage_pkey"),
+    CheckConstraint("tier IN ('watchlist', 'catalogue')", name="market_coverage_tier"),
+    CheckConstraint("until > since", name="market_coverage_order"),
+)
+"""Closed coverage spans: the market was observed by `tier` on every grid tick from `since`
+until the tick due at `until` (exclusive). Open spans live in `market_latest`."""
 
 ingest_polls = Table(
     "ingest_polls",
@@ -191,9 +214,11 @@ ingest_polls = Table(
     Column("error", Text),
     Column("run_id", Text),
     Column("recorded_at", TZ, nullable=False, server_default=text("now()")),
+    Column("interval_s", Integer),  # the tier's grid interval at this tick (migration 0006)
     UniqueConstraint("tier", "tick", name="ingest_polls_tier_tick_key"),
     CheckConstraint("status IN ('ok', 'missed', 'error')", name="ingest_polls_status"),
     CheckConstraint("tier IN ('watchlist', 'catalogue')", name="ingest_polls_tier"),
+    CheckConstraint("interval_s IS NULL OR interval_s > 0", name="ingest_polls_interval_s"),
 )
 
 raw_pages = Table(
@@ -307,6 +332,7 @@ PARTITIONED: dict[str, str] = {"market_snapshots": "observed_at", "raw_pages": "
 
 DATA_TABLES: tuple[str, ...] = (
     "market_snapshots",
+    "market_coverage",
     "market_latest",
     "raw_pages",
     "ingest_polls",

@@ -259,6 +259,7 @@ async def _poll_tick(
             http_429s=outcome.http_429s,
             status="ok",
             run_id=run_id,
+            interval_s=grid.interval_s,  # lets save_many record the markets this tick covered
         )
         keep_raw = (
             raw_pages_every_s <= 0

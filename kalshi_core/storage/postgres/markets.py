@@ -15,8 +15,9 @@ NULL, timestamptz), and skipping validation is what keeps the API's history read
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -32,6 +33,7 @@ from kalshi_core.storage.postgres.snapshot_writer import (
     ROW_INSERT_MARKETS,
     ROW_WRITE,
     WRITER_LOCK,
+    Coverage,
     distinct_timestamps,
     prepare_stage,
     validate_snapshots,
@@ -100,14 +102,91 @@ FROM markets m JOIN market_latest l ON l.market_id = m.id
 WHERE m.ticker = $1
 """
 
-_SORTS: Final = {
-    "ticker": "m.ticker",
-    "volume": "l.volume",
-    "volume_24h": "l.volume_24h",
-    "open_interest": "l.open_interest",
-    "close_time": "m.close_time",
-    "updated": "l.changed_at",
+# --- the latest-quotes listing: one filter/ORDER BY builder for the repository and the API --
+
+LATEST_FROM: Final = "markets m JOIN market_latest l ON l.market_id = m.id"
+"""The join every latest-quotes listing reads (aliases m and l)."""
+
+# Sort key -> (alias, column). The columns keep their names in a subquery selecting them, so a
+# query over such a subquery can repeat the same order (`LatestListQuery.order_by(alias)`).
+_SORTS: Final[dict[str, tuple[str, str]]] = {
+    "ticker": ("m", "ticker"),
+    "volume": ("l", "volume"),
+    "volume_24h": ("l", "volume_24h"),
+    "open_interest": ("l", "open_interest"),
+    "close_time": ("m", "close_time"),
+    "updated": ("l", "changed_at"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class LatestListQuery:
+    """The WHERE clause, its bound values and the order of one latest-quotes listing.
+
+    The single definition of what a `MarketFilter` selects and how it sorts, used by
+    `PostgresMarketRepository.get_all_latest` and by the API's JSON-rendering query
+    (`kalshi_api.queries`), so the two cannot drift apart. Only constants of this module are
+    spliced into the SQL; every filter value is a bound parameter ($1..$n, in `args`).
+    """
+
+    where: str  # "" or "WHERE ..." over the aliases m and l
+    args: tuple[Any, ...]
+    sort: tuple[str, str]  # (alias, column)
+    descending: bool
+
+    def order_by(self, alias: str | None = None) -> str:
+        """The ORDER BY terms over m and l, or over the same columns of subquery `alias`.
+
+        NULLs come last in both directions; ties read by ticker A-Z whatever the direction.
+        """
+        table, column = self.sort
+        direction = "DESC" if self.descending else "ASC"
+        if (table, column) == ("m", "ticker"):
+            # Unique and NOT NULL: no ties, and without NULLS LAST an index on the ticker can
+            # deliver either direction.
+            return f"{alias or table}.ticker {direction}"
+        return f"{alias or table}.{column} {direction} NULLS LAST, {alias or 'm'}.ticker ASC"
+
+    @property
+    def limit_offset(self) -> str:
+        """`LIMIT $n+1 OFFSET $n+2`: bind the limit and the offset after `args`."""
+        n = len(self.args)
+        return f"LIMIT ${n + 1} OFFSET ${n + 2}"
+
+    @property
+    def count_sql(self) -> str:
+        """The number of markets listed (bind `args`); unfiltered, `market_latest` alone."""
+        if self.where:
+            return f"SELECT count(*) FROM {LATEST_FROM} {self.where}"
+        return "SELECT count(*) FROM market_latest"
+
+
+def latest_list_query(flt: MarketFilter) -> LatestListQuery:
+    """The listing of `flt`: status, series and event equal; `search` a case-insensitive
+    substring of the ticker or the title (LIKE wildcards escaped, so any input is just text)."""
+    if flt.sort not in _SORTS:
+        raise ValueError(f"unknown sort {flt.sort!r}; one of {sorted(_SORTS)}")
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (
+        ("m.status", flt.status),
+        ("m.series_ticker", flt.series_ticker),
+        ("m.event_ticker", flt.event_ticker),
+    ):
+        if value is not None:
+            args.append(value)
+            where.append(f"{column} = ${len(args)}")
+    if flt.search:
+        args.append(f"%{_escape_like(flt.search)}%")
+        n = len(args)
+        where.append(f"(m.ticker ILIKE ${n} OR m.title ILIKE ${n})")
+    return LatestListQuery(
+        where=("WHERE " + " AND ".join(where)) if where else "",
+        args=tuple(args),
+        sort=_SORTS[flt.sort],
+        descending=flt.descending,
+    )
+
 
 _HISTORY_COLUMNS = f"h.observed_at, h.source, h.sequence, {_qualified('h')}"
 
@@ -243,6 +322,13 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _write_days(stamps: Iterable[datetime]) -> set[date]:
+    """Partitions a write may touch: each observation's day and the next one (a late row can
+    restore a later observation, at most `SEEN_LIMIT` observations later)."""
+    days = {day_of(ts) for ts in stamps}
+    return days | {d + timedelta(days=1) for d in days}
+
+
 class PostgresMarketRepository:
     """`MarketRepository` on PostgreSQL."""
 
@@ -264,7 +350,7 @@ class PostgresMarketRepository:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
                 try:
                     await self._db.ensure_partitions(
-                        conn, "market_snapshots", [day_of(snapshot.timestamp)]
+                        conn, "market_snapshots", _write_days([snapshot.timestamp])
                     )
                     async with conn.transaction():
                         await conn.execute(WRITER_LOCK)
@@ -295,12 +381,13 @@ class PostgresMarketRepository:
         If `poll` is given it is upserted by (tier, tick) in the same transaction, with
         `rows_written` set to the rows this call stored (added to what earlier writes of the
         same tick stored, so a repeated tick keeps its count) and `markets_seen` defaulting to
-        the number of distinct tickers.
+        the number of distinct tickers. An `ok` poll with `interval_s` also records which markets
+        the tick covered (coverage spans, the basis of quote freshness in backtests).
         """
         self._db.require_writable()
         if poll is not None:
             poll_args(poll)  # validates before anything is written
-        snap_days = {day_of(ts) for ts in distinct_timestamps(snapshots)}
+        snap_days = _write_days(distinct_timestamps(snapshots))
         page_days = raw_page_days(raw_pages)
         async with self._db.acquire() as conn:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -334,9 +421,14 @@ class PostgresMarketRepository:
         report = SaveReport(received=0, written=0, unchanged=0, duplicates=0)
         if snapshots:
             await prepare_stage(conn)
+        coverage = (
+            Coverage(poll.tier, poll.tick, timedelta(seconds=poll.interval_s))
+            if poll is not None and poll.status == "ok" and poll.interval_s is not None
+            else None
+        )
         async with conn.transaction():
             if snapshots:
-                report = await write_tick(conn, snapshots)
+                report = await write_tick(conn, snapshots, coverage)
             if poll is not None:
                 seen = poll.markets_seen or len({s.market_ticker for s in snapshots})
                 recorded = poll.model_copy(
@@ -367,6 +459,28 @@ class PostgresMarketRepository:
             row = await conn.fetchrow(f"{MARKET_SELECT} WHERE m.ticker = $1", ticker)
         return None if row is None else market_from_row(row)
 
+    async def close_time_history(
+        self, tickers: Sequence[str]
+    ) -> dict[str, builtins.list[tuple[datetime, datetime | None]]]:
+        """Each ticker's close_time as known over time: (known_from, close_time) pairs, oldest
+        first (see migration 0005). A close of unknown age (stored before the history
+        existed) has known_from `datetime.min` in UTC, the database's -infinity. Tickers
+        without history (unknown, or never given a close) are left out."""
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT m.ticker, h.known_from, h.close_time FROM market_close_times h "
+                "JOIN markets m ON m.id = h.market_id WHERE m.ticker = ANY($1::text[]) "
+                "ORDER BY m.ticker, h.known_from",
+                list(tickers),
+            )
+        out: dict[str, builtins.list[tuple[datetime, datetime | None]]] = {}
+        for r in rows:
+            known_from = r["known_from"]
+            if known_from.tzinfo is None:  # asyncpg decodes -infinity as a naive datetime.min
+                known_from = known_from.replace(tzinfo=UTC)
+            out.setdefault(r["ticker"], []).append((known_from, r["close_time"]))
+        return out
+
     async def get_latest(self, ticker: str) -> LatestQuote | None:
         async with self._db.acquire() as conn:
             row = await conn.fetchrow(_LATEST_BY_TICKER, ticker)
@@ -385,49 +499,22 @@ class PostgresMarketRepository:
         flt = flt or MarketFilter()
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must be >= 0")
-        if flt.sort not in _SORTS:
-            raise ValueError(f"unknown sort {flt.sort!r}; one of {sorted(_SORTS)}")
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
-            ("m.status", flt.status),
-            ("m.series_ticker", flt.series_ticker),
-            ("m.event_ticker", flt.event_ticker),
-        ):
-            if value is not None:
-                args.append(value)
-                where.append(f"{column} = ${len(args)}")
-        if flt.search:
-            args.append(f"%{_escape_like(flt.search)}%")
-            n = len(args)
-            where.append(f"(m.ticker ILIKE ${n} OR m.title ILIKE ${n})")
-        where_sql = ("WHERE " + " AND ".join(where)) if where else ""
-        direction = "DESC" if flt.descending else "ASC"
-        nulls = "NULLS LAST"
-        order = f"{_SORTS[flt.sort]} {direction} {nulls}"
-        if flt.sort != "ticker":
-            order += ", m.ticker ASC"  # ties read alphabetically whatever the direction
+        q = latest_list_query(flt)
         page_sql = f"""
             SELECT {_M_SELECT}, {_L_SELECT}
-            FROM markets m JOIN market_latest l ON l.market_id = m.id
-            {where_sql}
-            ORDER BY {order}
-            LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}
+            FROM {LATEST_FROM}
+            {q.where}
+            ORDER BY {q.order_by()}
+            {q.limit_offset}
         """
         async with self._db.acquire() as conn:
-            rows = await conn.fetch(page_sql, *args, limit, offset)
-            if where:
-                total = int(
-                    await conn.fetchval(
-                        "SELECT count(*) FROM markets m "
-                        f"JOIN market_latest l ON l.market_id = m.id {where_sql}",
-                        *args,
-                    )
-                )
+            rows = await conn.fetch(page_sql, *q.args, limit, offset)
+            if q.where:
+                total = int(await conn.fetchval(q.count_sql, *q.args))
             else:
 
                 async def count_all() -> int:
-                    return int(await conn.fetchval("SELECT count(*) FROM market_latest"))
+                    return int(await conn.fetchval(q.count_sql))
 
                 total = await self._db.cached_count("market_latest", self._total_ttl_s, count_all)
         return Page(items=[_latest_from_row(r) for r in rows], total=total)

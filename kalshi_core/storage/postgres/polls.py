@@ -32,6 +32,7 @@ _COLUMNS: Final = (
     "status",
     "error",
     "run_id",
+    "interval_s",
 )
 _INSERT = f"""
 INSERT INTO ingest_polls ({", ".join(_COLUMNS)})
@@ -40,13 +41,24 @@ ON CONFLICT (tier, tick) DO UPDATE SET
 """
 _REPLACE = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[2:]) + ", recorded_at = now()"
 
-UPSERT_POLL: Final = _INSERT + _REPLACE
-"""Insert or replace the row of (tier, tick)."""
+
+def _rank(status: str) -> str:
+    return f"CASE {status} WHEN 'ok' THEN 2 WHEN 'error' THEN 1 ELSE 0 END"
+
+
+# A tick's record only moves up: missed -> error -> ok. An ok tick is never downgraded (a
+# successor run marking its predecessor's unfinished ticks missed can race the predecessor's
+# commit), and an error keeps its detail when a later pass only knows the tick was missed.
+_NO_DOWNGRADE = f"\nWHERE {_rank('EXCLUDED.status')} >= {_rank('ingest_polls.status')}"
+
+UPSERT_POLL: Final = _INSERT + _REPLACE + _NO_DOWNGRADE
+"""Insert or replace the row of (tier, tick), never replacing it by a lesser status."""
 
 UPSERT_POLL_ADDING_ROWS: Final = (
     _INSERT
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[2:] if c != "rows_written")
     + ", rows_written = ingest_polls.rows_written + EXCLUDED.rows_written, recorded_at = now()"
+    + _NO_DOWNGRADE
 )
 """Like UPSERT_POLL, but a repeated write of the tick adds the rows it stored (usually 0)."""
 
@@ -92,7 +104,8 @@ class PostgresIngestPollRepository:
         self._db = db
 
     async def record(self, poll: IngestPoll) -> None:
-        """Insert or replace the row for (tier, tick)."""
+        """Insert or replace the row for (tier, tick); a status never goes down (missed < error
+        < ok), so a late `missed` cannot overwrite a committed tick."""
         self._db.require_writable()
         args = poll_args(poll)
         async with self._db.acquire() as conn:
