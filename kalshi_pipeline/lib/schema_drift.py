@@ -14,7 +14,8 @@ from typing import Any
 
 import orjson
 
-# Market fields of the current API (field reference of SDK 3.34.0, /work/shared/kalshi).
+# Market fields of the current API: the official SDK's Market model (kalshi-python-sync 3.34.0);
+# tests/pipeline/test_schema_drift.py checks that they match.
 CURRENT_MARKET_FIELDS = frozenset(
     [
         "can_close_early",

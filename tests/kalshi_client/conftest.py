@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-SAMPLES = Path("/work/shared/kalshi/samples")
+from tests.kalshi_reference import SAMPLES
+
 EVENT_SAMPLE = SAMPLES / "event_KXMLBGAME-26AUG112140MILSD_2026-08_current_format.json"
 MARKETS_SAMPLE = SAMPLES / "markets_list_2025-10-31_legacy_plus_dollars.json"
 CANDLES_SAMPLE = SAMPLES / "candlesticks_KXNYKCOACH-25-MNORI_2025_legacy_plus_dollars.json"

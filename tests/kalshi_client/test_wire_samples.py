@@ -1,6 +1,7 @@
-"""Contract: every real Kalshi payload in /work/shared/kalshi/samples parses into the domain models,
-with the values the payload states (Decimal dollars, aware datetimes), and the fast, validation-free
-construction in `kalshi_core.kalshi.wire` yields models pydantic itself accepts unchanged."""
+"""Contract: every real Kalshi payload in tests/fixtures/kalshi/samples parses into the domain
+models, with the values the payload states (Decimal dollars, aware datetimes), and the fast,
+validation-free construction in `kalshi_core.kalshi.wire` yields models pydantic itself accepts
+unchanged."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import csv
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from kalshi_core.kalshi import wire
 from kalshi_core.models import Candle, Event, MarketSnapshot
+from tests.kalshi_reference import SAMPLES
 
-SAMPLES = Path("/work/shared/kalshi/samples")
 OBSERVED = datetime(2026, 8, 12, 4, 0, 5, tzinfo=UTC)
 
 
@@ -29,8 +29,15 @@ def _revalidates(model: BaseModel) -> None:
 
 
 def test_samples_folder_has_the_known_files() -> None:
+    # the JSON samples also parametrize a test below: an empty folder must fail here, and a new
+    # sample must get a test of its own
     names = sorted(p.name for p in SAMPLES.iterdir())
-    assert len(names) == 4, names  # a new sample must get a test here
+    assert names == [
+        "candlesticks_KXNYKCOACH-25-MNORI_2025_legacy_plus_dollars.json",
+        "event_KXMLBGAME-26AUG112140MILSD_2026-08_current_format.json",
+        "market_snapshots_KXHIGHNY_2025-11-24_1min_cents.csv",
+        "markets_list_2025-10-31_legacy_plus_dollars.json",
+    ]
 
 
 def test_legacy_markets_list_sample_parses() -> None:

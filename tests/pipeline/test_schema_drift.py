@@ -1,13 +1,17 @@
 """Contract: schema drift of raw /markets payloads is named — unknown fields reported, missing
-required fields flagged as breaking — while real recorded pages (legacy + dollars) pass."""
-
-from pathlib import Path
+required fields flagged as breaking — while real recorded pages (legacy + dollars) pass; the known
+current fields are exactly the official SDK's Market model, and the 3.13 spec's are all known."""
 
 import orjson
+import yaml
 
-from kalshi_pipeline.lib.schema_drift import market_drift
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "kalshi" / "samples"
+from kalshi_pipeline.lib.schema_drift import (
+    CURRENT_MARKET_FIELDS,
+    LEGACY_MARKET_FIELDS,
+    REQUIRED_MARKET_FIELDS,
+    market_drift,
+)
+from tests.kalshi_reference import OPENAPI, SAMPLES, sdk_models
 
 
 def test_real_legacy_sample_has_no_drift() -> None:
@@ -37,3 +41,17 @@ def test_unknown_and_missing_fields_are_named() -> None:
     assert drift.unknown == {"brand_new_field": 1}
     assert drift.missing_required == {"last_price_dollars": 1}
     assert drift.breaking
+
+
+def test_current_fields_are_the_sdk_market_model() -> None:
+    market = sdk_models().Market
+    assert set(market.model_fields) == CURRENT_MARKET_FIELDS
+    required = {name for name, f in market.model_fields.items() if f.is_required()}
+    assert required >= REQUIRED_MARKET_FIELDS
+
+
+def test_every_field_of_the_3_13_spec_is_known() -> None:
+    with OPENAPI.open() as fh:
+        spec = yaml.safe_load(fh)
+    fields = set(spec["components"]["schemas"]["Market"]["properties"])
+    assert fields - CURRENT_MARKET_FIELDS - LEGACY_MARKET_FIELDS == set()

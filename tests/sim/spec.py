@@ -1,9 +1,9 @@
-"""Response checkers built from the reference material in shared/kalshi/.
+"""Response checkers built from the Kalshi reference material of tests/kalshi_reference.py.
 
 Two independent references, because the OpenAPI file (3.13) is older than the current API (3.34):
-- `openapi_errors(doc, schema_name)`: JSON-Schema validation against openapi.yaml components
-  (nullable and $ref translated), i.e. every field the 3.13 spec requires, with its type.
-- `reference_errors(doc, model)`: the 3.34 field reference (api_reference_sdk-3.34.0.json):
+- `openapi_errors(doc, schema_name)`: JSON-Schema validation against the committed openapi.yaml
+  components (nullable and $ref translated), i.e. every field the 3.13 spec requires, with its type.
+- `reference_errors(doc, model)`: the 3.34 field reference read from the official SDK's models:
   required fields, Python-ish types ("str | null", "list[Market]"), enums, and the fixed-point
   string formats of *_dollars (4 dp) and *_fp (2 dp) fields.
 - `legacy_errors(doc, sample)`: key-by-key JSON types against a real legacy-format sample.
@@ -12,30 +12,14 @@ Two independent references, because the OpenAPI file (3.13) is older than the cu
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-
-def shared_dir() -> Path:
-    """shared/kalshi: next to the checkout (CI) or at /work/shared (helpers' machines)."""
-    env = os.environ.get("KALSHI_SHARED_DIR")
-    candidates = [Path(env)] if env else []
-    root = Path(__file__).resolve().parents[2]
-    candidates += [
-        root.parent / "shared" / "kalshi",
-        root / "shared" / "kalshi",
-        Path("/work/shared/kalshi"),
-    ]
-    for c in candidates:
-        if (c / "openapi.yaml").exists():
-            return c
-    raise FileNotFoundError("shared/kalshi reference directory not found (set KALSHI_SHARED_DIR)")
+from tests.kalshi_reference import OPENAPI, SAMPLES, field_reference
 
 
 def _convert(node: Any) -> Any:
@@ -52,21 +36,14 @@ def _convert(node: Any) -> Any:
 
 @cache
 def _components() -> dict[str, Any]:
-    with (shared_dir() / "openapi.yaml").open() as fh:
+    with OPENAPI.open() as fh:
         doc = yaml.safe_load(fh)
     converted: dict[str, Any] = _convert(doc["components"]["schemas"])
     return converted
 
 
-@cache
-def reference() -> dict[str, Any]:
-    with (shared_dir() / "api_reference_sdk-3.34.0.json").open() as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
-
-
 def sample(name: str) -> Any:
-    with (shared_dir() / "samples" / name).open() as fh:
+    with (SAMPLES / name).open() as fh:
         return json.load(fh)
 
 
@@ -74,7 +51,7 @@ def sample(name: str) -> Any:
 def _nullable_in_reference() -> frozenset[str]:
     """Field names the 3.34 reference declares nullable ("... | null")."""
     names = set()
-    for model in reference()["models"].values():
+    for model in field_reference()["models"].values():
         for name, field in model.get("fields", {}).items():
             if "null" in field["type"]:
                 names.add(name)
@@ -139,7 +116,7 @@ def _split_union(typ: str) -> list[str]:
 
 def _one_type(value: Any, typ: str, path: str, errors: list[str]) -> None:
     typ = typ.strip()
-    models = reference()["models"]
+    models = field_reference()["models"]
     if typ.startswith("list["):
         if not isinstance(value, list):
             errors.append(f"{path}: expected {typ}")
@@ -171,14 +148,14 @@ def _one_type(value: Any, typ: str, path: str, errors: list[str]) -> None:
             errors.extend(reference_errors(value, base, path))
             return
     else:
-        ok = True  # models the reference does not describe (e.g. Milestone)
+        ok = True  # a name the SDK does not define: nothing to check it against
     if not ok:
         errors.append(f"{path}: {value!r} is not {typ}")
 
 
 def reference_errors(doc: Any, model: str, path: str = "") -> list[str]:
     """Check `doc` against the 3.34 field reference's `model`."""
-    spec = reference()["models"][model]
+    spec = field_reference()["models"][model]
     errors: list[str] = []
     if not isinstance(doc, dict):
         return [f"{path or model}: expected object"]

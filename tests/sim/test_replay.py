@@ -1,9 +1,10 @@
 """Contract: replay mode serves recorded top-of-book snapshots through the same API.
 
-With the real KXHIGHNY 1-minute recording (samples/), at any simulated time each market shows
-its latest recorded row (yes bid/ask, no bid = 1 - yes ask, last price, volume, open interest);
-trades are the recorded volume increments; candles and books agree with the recording; the
-replay clock starts at the first snapshot and runs at --speed. Bad files fail with a clear error.
+With the real KXHIGHNY 1-minute recording (tests/fixtures/kalshi/samples/), at any simulated
+time each market shows its latest recorded row (yes bid/ask, no bid = 1 - yes ask, last price,
+volume, open interest); trades are the recorded volume increments; candles and books agree with
+the recording; the replay clock starts at the first snapshot and runs at --speed. Bad files fail
+with a clear error.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import pytest
 from kalshi_sim.config import SimConfig
 from kalshi_sim.replay import ReplayError, ReplayModel
 from kalshi_sim.testing import SimServer, serve
-from sim.spec import openapi_errors, reference_errors, shared_dir
+from sim.spec import openapi_errors, reference_errors
+from tests.kalshi_reference import SAMPLES
 
 CSV = "market_snapshots_KXHIGHNY_2025-11-24_1min_cents.csv"
 
 
 def _rows() -> dict[float, dict[str, dict[str, str]]]:
     out: dict[float, dict[str, dict[str, str]]] = defaultdict(dict)
-    with (shared_dir() / "samples" / CSV).open() as fh:
+    with (SAMPLES / CSV).open() as fh:
         for rec in csv.DictReader(fh):
             ts = datetime.fromisoformat(rec["timestamp"]).timestamp()
             out[ts][rec["ticker"]] = rec
@@ -37,9 +39,7 @@ def _rows() -> dict[float, dict[str, dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def replay() -> Iterator[SimServer]:
-    cfg = SimConfig(
-        replay_path=shared_dir() / "samples" / CSV, replay_speed=0.0, rate_limit_per_s=0.0
-    )
+    cfg = SimConfig(replay_path=SAMPLES / CSV, replay_speed=0.0, rate_limit_per_s=0.0)
     with serve(cfg) as server:
         yield server
 
@@ -101,9 +101,7 @@ def test_trades_are_recorded_volume_increments(replay: SimServer) -> None:
 
 
 def test_replay_clock_runs_at_speed(tmp_path: Path) -> None:
-    cfg = SimConfig(
-        replay_path=shared_dir() / "samples" / CSV, replay_speed=60.0, rate_limit_per_s=0.0
-    )
+    cfg = SimConfig(replay_path=SAMPLES / CSV, replay_speed=60.0, rate_limit_per_s=0.0)
     with serve(cfg) as server, httpx.Client(base_url=server.root_url) as admin:
         clock = admin.get("/_sim/clock").json()
         assert clock["time_scale"] == 60.0
