@@ -31,9 +31,15 @@ class SnapshotFrameSource(Protocol):
         tickers: Sequence[str] | None,
         start: datetime | None = None,
         end: datetime | None = None,
+        *,
+        as_of: bool = False,
     ) -> pd.DataFrame: ...
 
     async def get_market(self, ticker: str) -> Market | None: ...
+
+    async def close_time_history(
+        self, tickers: Sequence[str]
+    ) -> dict[str, list[tuple[datetime, datetime | None]]]: ...
 
 
 class CandleFrameSource(Protocol):
@@ -54,12 +60,12 @@ class EventSource(Protocol):
     async def get(self, event_ticker: str) -> Event | None: ...
 
 
-class GapSource(Protocol):
-    """`IngestPollRepository.coverage(...)` returns an object with `.gaps`."""
+class CoverageSource(Protocol):
+    """`IngestPollRepository.coverage_spans`: per market, when a tier kept observing it."""
 
-    async def coverage(
-        self, tier: str, start: datetime, end: datetime, interval_s: int
-    ) -> object: ...
+    async def coverage_spans(
+        self, tickers: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]: ...
 
 
 class RepoBundle(Protocol):
@@ -74,7 +80,7 @@ class RepoBundle(Protocol):
     @property
     def history(self) -> CandleFrameSource | None: ...
     @property
-    def polls(self) -> GapSource | None: ...
+    def polls(self) -> CoverageSource | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,7 @@ class BacktestRepos:
     series: SeriesSource | None = None
     events: EventSource | None = None
     history: CandleFrameSource | None = None
-    polls: GapSource | None = None
+    polls: CoverageSource | None = None
 
 
 async def load_market_meta(
@@ -93,10 +99,12 @@ async def load_market_meta(
     universe: Sequence[str],
     flat_rates: Mapping[str, Decimal] | None = None,
 ) -> list[MarketMeta]:
-    """Metadata of every ticker (unknown tickers are an error, listed together)."""
+    """Metadata of every ticker (unknown tickers are an error, listed together), with each
+    market's stored close-time history, so signals see only the close known at each bar."""
     metas: list[MarketMeta] = []
     missing: list[str] = []
     series_cache: dict[str, Series | None] = {}
+    close_history = await repos.markets.close_time_history(list(universe))
     for ticker in universe:
         market = await repos.markets.get_market(ticker)
         if market is None:
@@ -109,7 +117,11 @@ async def load_market_meta(
             series = series_cache[market.series_ticker]
         event = await repos.events.get(market.event_ticker) if repos.events is not None else None
         flat = (flat_rates or {}).get(market.series_ticker or "")
-        metas.append(MarketMeta.from_market(market, series, event, flat_rate=flat))
+        # A stored market without history rows never had a close: none is known at any bar.
+        closes = close_history.get(ticker, [])
+        metas.append(
+            MarketMeta.from_market(market, series, event, flat_rate=flat, close_times=closes)
+        )
     if missing:
         raise QuoteDataError(f"unknown market tickers: {', '.join(missing)}")
     return metas
@@ -126,35 +138,33 @@ async def load_quotes(
     staleness: str = "5min",
     period_minutes: int = 1,
     flat_rates: Mapping[str, Decimal] | None = None,
-    coverage_tier: str | None = None,
-    poll_interval_s: int | None = None,
 ) -> QuoteArrays:
     """Quote arrays of `universe` on the grid ``start <= t < end``.
 
-    Rows from one staleness limit before `start` are read too, so the quote in force at the
-    first grid time is known. With `coverage_tier` and `poll_interval_s` (snapshots only), the
-    ingestion gaps of that tier blank every quote inside them: with change-only storage, a
-    missing row means "unchanged", a missed poll means "unknown".
+    Snapshots: each market's last row before `start` is read too (the quote in force at the
+    first grid time, however old: storage is change-only), and with `repos.polls` each market's
+    coverage spans decide when its quote is known (see `quotes_from_frame`): a quote stays known
+    while its tier kept observing the market, and is unknown inside real gaps (missed or failed
+    ticks, the market absent from the scan). Candles: rows from one staleness limit before
+    `start`, freshness by the staleness limit.
     """
     if not universe:
         raise QuoteDataError("empty universe")
     metas = await load_market_meta(repos, universe, flat_rates)
-    lead = pd.Timedelta(staleness)
+    known: dict[str, list[tuple[datetime, datetime]]] | None = None
     if source == "snapshots":
-        frame = await repos.markets.snapshot_frame(list(universe), start - lead, end)
+        frame = await repos.markets.snapshot_frame(list(universe), start, end, as_of=True)
+        if repos.polls is not None:
+            known = await repos.polls.coverage_spans(list(universe), start, end)
     elif source == "candles":
         if repos.history is None:
             raise QuoteDataError("source='candles' needs repos.history")
         candles = await repos.history.candle_frame(
-            list(universe), period_minutes, start - lead, end
+            list(universe), period_minutes, start - pd.Timedelta(staleness), end
         )
         frame = candle_frame_to_snapshot_frame(candles)
     else:
         raise QuoteDataError(f"unknown source {source!r} (snapshots or candles)")
-    gaps: list[tuple[datetime, datetime]] = []
-    if source == "snapshots" and repos.polls is not None and coverage_tier and poll_interval_s:
-        report = await repos.polls.coverage(coverage_tier, start, end, poll_interval_s)
-        gaps = list(getattr(report, "gaps", []))
     return quotes_from_frame(
         frame,
         metas,
@@ -163,5 +173,5 @@ async def load_quotes(
         freq=freq,
         staleness=staleness,
         data_source=source,
-        stale_intervals=gaps,
+        known=known,
     )

@@ -1,10 +1,12 @@
 """Quote arrays: the time x market grid every strategy and simulator reads.
 
-A snapshot (or candle) frame becomes numpy arrays on a fixed time grid. A quote observed at
-``observed_at <= t`` is the quote at grid time ``t`` only while it is younger than the
-staleness limit; older (or missing, or inside a known coverage gap) it is NaN and nothing
-fills on it. ``mark`` is the last observed bid without the staleness limit: it values open
-positions, it never fills an order.
+A snapshot (or candle) frame becomes numpy arrays on a fixed time grid. The last row observed
+at ``observed_at <= t`` is the quote at grid time ``t`` while it is known: for snapshots with
+recorded coverage, while ``t`` lies in a span in which the market's tier kept observing it
+(change-only storage: no new row means unchanged); otherwise (candles, data without coverage)
+while the row is younger than the staleness limit. Unknown (or missing, or inside a stale
+interval) it is NaN and nothing fills on it. ``mark`` is the last observed bid without either
+limit: it values open positions, it never fills an order.
 
 Per-market metadata (result, close and settlement times, fee schedule) is carried alongside
 and turned into bar indices here, once, so the simulators only compare integers.
@@ -12,16 +14,17 @@ and turned into bar indices here, once, so the simulators only compare integers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from kalshi_core.backtest.fees import (
     COUNT_SCALE,
@@ -55,12 +58,24 @@ class MarketMeta(BaseModel):
     ticker: str
     result: Literal["yes", "no", "void", "scalar"] | None = None
     settlement_value: Decimal | None = None  # dollars per YES contract for a scalar result
-    close_time: AwareDatetime | None = None
+    close_time: AwareDatetime | None = None  # the actual (latest) close: fills stop there
     settlement_time: AwareDatetime | None = None
     fee_type: str = "quadratic"
     fee_multiplier: Decimal = Decimal(1)
     flat_rate: Decimal | None = None
     fee_waiver_until: AwareDatetime | None = None
+    # The close as the metadata gave it over time: (known_from, close_time) pairs, oldest
+    # first; a close_time of None means no close was given from then on. Signals read the
+    # close known at each bar from here, so a close moved (or a market closed early) later
+    # does not leak into earlier bars. None: no history given (metadata built in memory, as
+    # tests and notebooks over frames do); then `close_time` counts as known at every bar.
+    close_times: tuple[tuple[AwareDatetime, AwareDatetime | None], ...] | None = None
+
+    @model_validator(mode="after")
+    def _close_times_in_order(self) -> MarketMeta:
+        if self.close_times and any(a[0] >= b[0] for a, b in pairwise(self.close_times)):
+            raise ValueError(f"{self.ticker}: close_times must be in known_from order")
+        return self
 
     def fee_schedule(self) -> FeeSchedule:
         return FeeSchedule.parse(self.fee_type, self.fee_multiplier, self.flat_rate)
@@ -84,8 +99,10 @@ class MarketMeta(BaseModel):
         series: Series | None = None,
         event: Event | None = None,
         flat_rate: Decimal | None = None,
+        close_times: Sequence[tuple[datetime, datetime | None]] | None = None,
     ) -> MarketMeta:
-        """Metadata from stored models; an event's fee override beats its series' fee."""
+        """Metadata from stored models; an event's fee override beats its series' fee.
+        `close_times` is the stored close-time history (see `close_time_history`)."""
         fee_type = series.fee_type if series is not None else "quadratic"
         multiplier = series.fee_multiplier if series is not None else Decimal(1)
         if event is not None and event.fee_type_override:
@@ -102,6 +119,7 @@ class MarketMeta(BaseModel):
             fee_type=fee_type,
             fee_multiplier=multiplier,
             flat_rate=flat_rate,
+            close_times=None if close_times is None else tuple(close_times),
         )
 
 
@@ -111,6 +129,9 @@ class QuoteArrays:
 
     Float arrays are dollars/contracts with NaN for stale or missing; the ``*_u`` arrays are the
     same values in the kernels' integer units (-1 when stale; sizes `UNCAPPED` when unknown).
+
+    `close_ns` and `close_idx` are each market's actual close, what the exchange enforces;
+    `close_known_ns` is the close a signal may know at each bar (see `MarketMeta.close_times`).
     """
 
     index: pd.DatetimeIndex
@@ -138,6 +159,7 @@ class QuoteArrays:
     fee_coef_u: IntArray = field(init=False, repr=False)
     fee_free_idx: IntArray = field(init=False, repr=False)
     close_ns: IntArray = field(init=False, repr=False)
+    close_known_ns: IntArray = field(init=False, repr=False)  # (n_bars, n_markets)
     _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -209,13 +231,25 @@ class QuoteArrays:
         self.fee_coef_u = np.zeros(n, dtype=np.int64)
         self.fee_free_idx = np.zeros(n, dtype=np.int64)
         self.close_ns = np.full(n, NO_INDEX, dtype=np.int64)
+        self.close_known_ns = np.full((self.n_bars, n), NO_INDEX, dtype=np.int64)
         for j, m in enumerate(self.meta):
             self.fee_coef_u[j] = fee_coefficient_units(m.fee_schedule())
             if m.fee_waiver_until is not None:
                 self.fee_free_idx[j] = _first_bar_at_or_after(grid, m.fee_waiver_until)
             if m.close_time is not None:
+                # The actual close, even when it was announced late: no order fills after the
+                # market closed, which is the exchange's reality, not a signal input.
                 self.close_ns[j] = _ns(m.close_time)
                 self.close_idx[j] = _first_bar_at_or_after(grid, m.close_time)
+            if m.close_times is None:
+                if m.close_time is not None:
+                    self.close_known_ns[:, j] = _ns(m.close_time)
+            else:
+                # Each entry holds from its first bar on until the next one takes over; bars
+                # before the first entry know no close.
+                for known_from, close in m.close_times:
+                    lo = _first_bar_at_or_after(grid, _in_ns_range(known_from))
+                    self.close_known_ns[lo:, j] = NO_INDEX if close is None else _ns(close)
             if m.result is None:
                 continue
             if m.result == "void":
@@ -240,6 +274,16 @@ class QuoteArrays:
 
 def _ns(ts: datetime) -> int:
     return int(pd.Timestamp(ts).as_unit("ns").value)
+
+
+_NS_FIRST = datetime(1678, 1, 1, tzinfo=UTC)
+_NS_LAST = datetime(2262, 1, 1, tzinfo=UTC)
+
+
+def _in_ns_range(ts: datetime) -> datetime:
+    """`ts` clamped into pandas' nanosecond range: a close known since -infinity (stored as
+    `datetime.min`) is known from the first bar."""
+    return min(max(ts, _NS_FIRST), _NS_LAST)
 
 
 def _first_bar_at_or_after(grid: IntArray, ts: datetime) -> int:
@@ -297,6 +341,7 @@ def quotes_from_frame(
     data_source: DataSource = "snapshots",
     uncapped_sizes: bool = False,
     stale_intervals: Sequence[tuple[datetime, datetime]] = (),
+    known: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> QuoteArrays:
     """Grid a snapshot-shaped frame (see `SNAPSHOT_COLUMNS`; sizes and last_price optional).
 
@@ -304,6 +349,12 @@ def quotes_from_frame(
     Missing size columns (or `uncapped_sizes`) mean the top of book is unknown and fills are not
     capped by it: the result records ``sizes_capped=False``. `stale_intervals` (e.g. ingestion
     coverage gaps) blank every market's quote inside ``[gap_start, gap_end]``.
+
+    Freshness: for a market in `known` (its coverage spans, `[since, until)`), the last row at or
+    before t is the quote at t exactly when t lies in a span: storage is change-only, so while
+    the tier kept observing the market, no new row means "unchanged", however long ago the row
+    was written. A market without recorded coverage (candles, data written without polls) falls
+    back to the `staleness` limit on the row's age.
     """
     missing = [c for c in SNAPSHOT_COLUMNS if c not in frame.columns]
     if missing:
@@ -341,8 +392,12 @@ def quotes_from_frame(
         pick = np.searchsorted(times, grid_ns, side="right") - 1
         seen = pick >= 0
         safe = np.where(seen, pick, 0)
-        age = grid_ns - times[safe]
-        fresh = seen & (age <= stale_limit.value)
+        spans = None if known is None else known.get(str(ticker))
+        if spans is None:
+            age = grid_ns - times[safe]
+            fresh = seen & (age <= stale_limit.value)
+        else:
+            fresh = seen & _inside(grid_ns, spans)
         for key, col in sources.items():
             if key in ("bid_size", "ask_size") and not capped:
                 out[key][:, j] = np.where(fresh, np.inf, np.nan)
@@ -377,6 +432,16 @@ def quotes_from_frame(
     )
 
 
+def _inside(grid_ns: IntArray, spans: Sequence[tuple[datetime, datetime]]) -> BoolArray:
+    """Which grid times lie in one of the sorted, disjoint `[since, until)` spans."""
+    if not spans:
+        return np.zeros(len(grid_ns), dtype=np.bool_)
+    since = np.array([_ns(a) for a, _ in spans], dtype=np.int64)
+    until = np.array([_ns(b) for _, b in spans], dtype=np.int64)
+    k = np.searchsorted(since, grid_ns, side="right") - 1
+    return (k >= 0) & (grid_ns < until[np.maximum(k, 0)])
+
+
 CANDLE_TIME_COLUMNS = ("end_time", "end_period_ts", "period_end", "observed_at")
 
 
@@ -404,5 +469,3 @@ def candle_frame_to_snapshot_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def empty_signals(quotes: QuoteArrays) -> BoolArray:
-    return np.zeros((quotes.n_bars, quotes.n_markets), dtype=np.bool_)

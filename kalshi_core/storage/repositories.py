@@ -181,11 +181,15 @@ class MarketRepository(Protocol):
         tickers: Sequence[str] | None,
         start: datetime | None = None,
         end: datetime | None = None,
+        *,
+        as_of: bool = False,
     ) -> pd.DataFrame:
         """Stored snapshot rows for the backtest engine, `start <= observed_at < end`, ordered
         by (observed_at, market_ticker): columns market_ticker, observed_at (UTC), yes_bid,
         yes_ask, last_price, yes_bid_size, yes_ask_size, volume, open_interest as float64
-        (the Decimal -> float boundary of vectorized backtests)."""
+        (the Decimal -> float boundary of vectorized backtests). With `as_of`, each market's
+        last row before `start` is included too (the quote in force at `start`, however old:
+        storage is change-only)."""
         ...
 
 
@@ -245,6 +249,15 @@ class IngestPollRepository(Protocol):
     ) -> CoverageReport: ...
 
     async def last(self, tier: str) -> IngestPoll | None: ...
+
+    async def coverage_spans(
+        self, tickers: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Per market, the merged `[since, until)` spans in which a tier kept observing it,
+        clipped to `[start, end)`. Markets for which no coverage was ever recorded (data written
+        without a poll, or before coverage was recorded) are absent; covered ones are present,
+        possibly with no span inside the window."""
+        ...
 
 
 @runtime_checkable

@@ -592,8 +592,13 @@ class PostgresMarketRepository:
         tickers: Sequence[str] | None,
         start: datetime | None = None,
         end: datetime | None = None,
+        *,
+        as_of: bool = False,
     ) -> pd.DataFrame:
         """Stored rows as float64 columns for vectorized backtests (see the Protocol)."""
+        seed: pd.DataFrame | None = None
+        if as_of and start is not None:
+            seed = await self._rows_before(tickers, start)
         conds: list[str] = []
         args: list[Any] = []
         if tickers is not None:
@@ -611,6 +616,24 @@ class PostgresMarketRepository:
             f"SELECT m.ticker, h.observed_at, {floats} FROM market_snapshots h "
             f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
         )
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(sql, *args)
+        frame = records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
+        if seed is None or seed.empty:
+            return frame
+        return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed
+
+    async def _rows_before(self, tickers: Sequence[str] | None, start: datetime) -> pd.DataFrame:
+        """Each market's last stored row before `start` (one index probe per market)."""
+        floats = ", ".join(f"h.{c}::float8" for c in _FRAME_FLOATS)
+        where = "" if tickers is None else "WHERE m.ticker = ANY($2::text[])"
+        sql = (
+            f"SELECT m.ticker, h.observed_at, {floats} FROM markets m "
+            "CROSS JOIN LATERAL (SELECT * FROM market_snapshots h "
+            "  WHERE h.market_id = m.id AND h.observed_at < $1 "
+            f"  ORDER BY h.observed_at DESC LIMIT 1) h {where} ORDER BY h.observed_at, m.ticker"
+        )
+        args: list[Any] = [start] if tickers is None else [start, list(tickers)]
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")

@@ -16,6 +16,7 @@ import asyncpg
 
 from kalshi_core.models import IngestPoll
 from kalshi_core.storage.repositories import CoverageReport
+from kalshi_core.storage.tables import TIER_PREFIXES
 
 if TYPE_CHECKING:
     from kalshi_core.storage.database import Database
@@ -63,6 +64,25 @@ UPSERT_POLL_ADDING_ROWS: Final = (
 """Like UPSERT_POLL, but a repeated write of the tick adds the rows it stored (usually 0)."""
 
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ingest_polls"
+
+_TIER_SPANS = ", ".join(f"(l.{p}_since, l.{p}_until)" for p in TIER_PREFIXES.values())
+_COVERAGE_SPANS: Final = f"""
+WITH m AS (SELECT id, ticker FROM markets WHERE ticker = ANY($1::text[])),
+spans AS (
+    SELECT m.ticker, c.since, c.until FROM m JOIN market_coverage c ON c.market_id = m.id
+    UNION ALL
+    SELECT m.ticker, x.since, x.until
+    FROM m JOIN market_latest l ON l.market_id = m.id
+    CROSS JOIN LATERAL (VALUES {_TIER_SPANS}) x(since, until)
+    WHERE x.since IS NOT NULL
+)
+-- every covered market once (NULL span when none falls in the window), then its spans in order
+SELECT ticker, since, until FROM spans WHERE until > $2 AND since < $3 AND until > since
+UNION ALL
+SELECT DISTINCT ticker, NULL::timestamptz, NULL::timestamptz FROM spans
+ORDER BY 1, 2 NULLS FIRST
+"""
+"""Coverage spans (closed ones and each tier's open one) of some markets overlapping a window."""
 
 
 def poll_args(poll: IngestPoll) -> tuple[Any, ...]:
@@ -191,3 +211,23 @@ class PostgresIngestPollRepository:
             gaps=gaps,
             last_tick=last_ok,
         )
+
+    async def coverage_spans(
+        self, tickers: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, builtins.list[tuple[datetime, datetime]]]:
+        """Per market, merged coverage spans clipped to `[start, end)` (see the Protocol)."""
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(_COVERAGE_SPANS, list(tickers), start, end)
+        spans: dict[str, builtins.list[tuple[datetime, datetime]]] = {}
+        for r in rows:
+            out = spans.setdefault(r["ticker"], [])
+            if r["since"] is None:  # covered at some time, not in this window
+                continue
+            since, until = max(r["since"], start), min(r["until"], end)
+            if since >= until:
+                continue
+            if out and since <= out[-1][1]:  # overlapping or touching: one span
+                out[-1] = (out[-1][0], max(out[-1][1], until))
+            else:
+                out.append((since, until))
+        return spans

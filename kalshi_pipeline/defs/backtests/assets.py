@@ -5,6 +5,8 @@ the date range, the data source (polled snapshots or backfilled candles), the st
 parameters or a parameter grid. A run loads the quotes through the repositories, refuses to
 run on data that fails the blocking quality checks, simulates with the vectorbt engine, writes
 one `backtest_results` row and shows the headline metrics and the equity curve as metadata.
+A sweep's row records the same provenance (`universe`) as a single run's: both are built by
+`kalshi_core.backtest.engine.provenance` from the quotes and this run's scope.
 """
 
 import asyncio
@@ -15,6 +17,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from kalshi_core.backtest.metrics import check_sharpe_freq
 from kalshi_core.backtest.strategies import StrategySpec, list_strategies
 from kalshi_core.models import BacktestResult
 from kalshi_core.settings import get_settings
@@ -38,7 +41,11 @@ class BacktestConfig(dg.Config):
     source: str = Field(default="snapshots", description="snapshots | candles (backfilled)")
     freq: str = Field(default="1min", description="Quote grid (pandas offset).")
     staleness: str = Field(default="5min", description="Quotes older than this never fill.")
-    sharpe_freq: str = Field(default="1h", description="Returns resampled to this for Sharpe.")
+    sharpe_freq: str = Field(
+        default="1h",
+        description="Returns resampled to this for Sharpe; not finer than `freq` (a finer one "
+        "would inflate the Sharpe, and is refused).",
+    )
     params_json: str = Field(default="{}", description="Strategy parameters as a JSON object.")
     grid_json: str = Field(
         default="",
@@ -172,6 +179,11 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
             grid = json.loads(config.grid_json) if config.grid_json else None
         except json.JSONDecodeError as exc:
             raise dg.Failure(f"params_json/grid_json is not valid JSON: {exc}") from exc
+        try:
+            # The engine refuses this too; checking the config first fails before any load.
+            check_sharpe_freq(config.freq, config.sharpe_freq)
+        except ValueError as exc:
+            raise dg.Failure(f"freq/sharpe_freq: {exc}") from exc
         start, end = window(config)
 
         async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
@@ -185,31 +197,28 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
                     end,
                     source="candles" if config.source == "candles" else "snapshots",
                     freq=config.freq,
+                    # snapshots: known while their tier kept observing them (coverage spans);
+                    # staleness applies to candles and to data without recorded coverage
                     staleness=config.staleness,
-                    # gaps of the poll record blank quotes; data with no poll record (imported,
-                    # or polled by the catalogue tier only) is taken as it is
-                    coverage_tier="watchlist"
-                    if config.source == "snapshots" and "watchlist_coverage" in coverage
-                    else None,
-                    poll_interval_s=get_settings().poll_interval_s,
                 )
+                # What was asked for; the engine adds what it ran on (`tickers`: the resolved
+                # universe, grid, staleness, ...), the same for a sweep and a single run.
                 scope = {
                     "series": config.series,
                     "events": config.events,
-                    "tickers": config.tickers,
+                    "requested_tickers": config.tickers,
                     "markets": len(universe),
                 }
                 extra: dict[str, Any] = {}
                 if grid:
                     sweep = run_sweep(
                         quotes, spec.name, grid, split=config.split, base_params=params,
-                        sharpe_freq=config.sharpe_freq,
+                        sharpe_freq=config.sharpe_freq, universe=scope,
                     )  # fmt: skip
                     if sweep.best_result is None:
                         raise dg.Failure("the sweep produced no result (no combination traded)")
                     result = sweep.best_result.model_copy(
                         update={
-                            "universe": scope,
                             "deflated_sharpe": sweep.deflated_sharpe,
                             "out_of_sample_sharpe": sweep.out_of_sample_sharpe,
                         }
