@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kalshi_core.kalshi import CallStats, KalshiHTTPError
-from kalshi_core.models import Market, MarketSnapshot
+from kalshi_core.models import IngestPoll, Market, MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
 from kalshi_core.storage.repositories import RawPage
 from kalshi_pipeline.lib.poll_grid import PollGrid
@@ -233,3 +233,60 @@ def test_gc_threshold_is_raised_never_lowered() -> None:
         assert gc.get_threshold()[0] == 50_000
     finally:
         gc.set_threshold(*saved)
+
+
+class RacingPolls:
+    """The poll repository, with the predecessor's commit of its last tick landing between the
+    successor's read of recorded ticks and its marking of the unrecorded ones as missed."""
+
+    def __init__(self, inner: Any, commit: Any, window_start: datetime) -> None:
+        self._inner = inner
+        self._commit = commit
+        self._window_start = window_start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def recorded_ticks(self, tier: str, start: datetime, end: datetime) -> Any:
+        rows = await self._inner.recorded_ticks(tier, start, end)
+        if end == self._window_start and start < end:  # the backlog's read
+            await self._commit()
+        return rows
+
+
+@pytest.mark.usefixtures("clean_db")
+async def test_hand_over_never_downgrades_the_predecessors_ok_tick(repos: Repositories) -> None:
+    prev = W0 - timedelta(seconds=GRID.window_s)
+    last = W0 - timedelta(seconds=5)
+    scan = scanner(2)
+    await poll_window(
+        grid=GRID,
+        window_start=prev,
+        scan=scan,
+        markets=repos.markets,
+        polls=repos.polls,
+        now=Clock(prev).now,
+        sleep=Clock(prev).sleep,
+    )
+    # ...but its last tick is still in flight: not recorded yet
+    async with repos.db.acquire() as conn:
+        await conn.execute("DELETE FROM ingest_polls WHERE tick = $1", last)
+
+    async def predecessor_commits_last_tick() -> None:
+        result = await scan(last, 0)
+        await repos.markets.save_many(
+            result.snapshots,
+            poll=IngestPoll(tier="watchlist", tick=last, status="ok", interval_s=5),
+        )
+
+    await poll_window(
+        grid=GRID,
+        window_start=W0,
+        scan=scanner(2),
+        markets=repos.markets,
+        polls=RacingPolls(repos.polls, predecessor_commits_last_tick, W0),  # type: ignore[arg-type]
+        now=Clock(W0).now,
+        sleep=Clock(W0).sleep,
+    )
+    [row] = await repos.polls.recorded_ticks("watchlist", last, W0)
+    assert row.status == "ok"

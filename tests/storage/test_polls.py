@@ -117,3 +117,22 @@ async def test_poll_recorded_with_its_tick(
     assert row.markets_seen == 2
     assert row.http_429s == 1
     assert row.finished_at == tick + S
+
+
+async def test_ok_tick_is_never_downgraded(repos: Repositories) -> None:
+    await repos.polls.record(IngestPoll(tick=W0, status="ok", markets_seen=3, run_id="r1"))
+    await repos.polls.record(IngestPoll(tick=W0, status="missed", error="no run polled this tick"))
+    await repos.polls.record_many([IngestPoll(tick=W0, status="error", error="late")])
+    [row] = await repos.polls.recorded_ticks("watchlist", W0, W0 + S)
+    assert (row.status, row.error, row.markets_seen, row.run_id) == ("ok", None, 3, "r1")
+
+
+async def test_error_keeps_its_detail_over_a_later_missed(repos: Repositories) -> None:
+    await repos.polls.record(IngestPoll(tick=W0, status="error", error="HTTP 503", retries=4))
+    await repos.polls.record(IngestPoll(tick=W0, status="missed", error="no run polled this tick"))
+    [row] = await repos.polls.recorded_ticks("watchlist", W0, W0 + S)
+    assert (row.status, row.error, row.retries) == ("error", "HTTP 503", 4)
+    # and an ok commit of the tick still upgrades it
+    await repos.polls.record(IngestPoll(tick=W0, status="ok"))
+    [row] = await repos.polls.recorded_ticks("watchlist", W0, W0 + S)
+    assert row.status == "ok"
