@@ -42,7 +42,12 @@ from kalshi_core.backtest.kernels import (
     REASON_NAMES,
     simulate_nb,
 )
-from kalshi_core.backtest.metrics import bucket_ends, max_drawdown, sharpe_from_pnl
+from kalshi_core.backtest.metrics import (
+    bucket_ends,
+    check_sharpe_freq,
+    max_drawdown,
+    sharpe_from_pnl,
+)
 from kalshi_core.backtest.quotes import QuoteArrays
 from kalshi_core.backtest.strategies import Signals, StrategyParams, compute_signals
 from kalshi_core.logs import get_logger
@@ -58,6 +63,32 @@ log = get_logger(__name__)
 
 class EngineConsistencyError(RuntimeError):
     """vectorbt's accounting and the fill engine's exact PnL disagree (a bug, never data)."""
+
+
+def provenance(
+    quotes: QuoteArrays, *, fill_delay_bars: int, scope: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `universe` recorded with a result: what the engine ran on, plus the caller's scope.
+
+    The one builder for single runs and sweeps alike, so a stored row says the same thing
+    whichever path wrote it. The engine's facts (the tickers it actually simulated, grid,
+    staleness, whether sizes capped fills, fill delay) are never overwritten: a scope key
+    that collides with one is refused rather than silently replacing it.
+    """
+    facts: dict[str, Any] = {
+        "tickers": list(quotes.tickers),
+        "freq": str(quotes.step),
+        "staleness": str(quotes.staleness),
+        "sizes_capped": quotes.sizes_capped,
+        "fill_delay_bars": fill_delay_bars,
+    }
+    clash = sorted(set(facts) & set(scope or {}))
+    if clash:
+        raise ValueError(
+            f"universe scope keys {clash} would overwrite what the engine records; "
+            "name them differently (e.g. requested_tickers)"
+        )
+    return {**(scope or {}), **facts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,8 @@ def run_backtest(
     Signals seen at bar t execute at bar ``t + fill_delay_bars`` (default 1: one grid step of
     latency; 0 trades on the very quote that triggered the signal). Positions open at the end
     settle by their result when it is known, else they are marked at the last observed bid.
+    `sharpe_freq` may not be finer than the grid step (`metrics.check_sharpe_freq`); `universe`
+    is the caller's scope, recorded next to the engine's own facts (`provenance`).
     """
     parsed, signals = compute_signals(quotes, strategy_name, params)
     return backtest_signals(
@@ -167,6 +200,8 @@ def backtest_signals(
     universe: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """`run_backtest` for signals computed elsewhere (a notebook, a test)."""
+    check_sharpe_freq(quotes.step, sharpe_freq)  # before the simulation, not after
+    uni = provenance(quotes, fill_delay_bars=fill_delay_bars, scope=universe)
     kernel = run_kernel(quotes, signals, fill_delay_bars=fill_delay_bars)
     portfolio, init_cash = _vectorbt_portfolio(quotes, kernel)
     result = _result_from_portfolio(
@@ -177,8 +212,7 @@ def backtest_signals(
         strategy_name=strategy_name,
         params=dict(params or {}),
         sharpe_freq=sharpe_freq,
-        fill_delay_bars=fill_delay_bars,
-        universe=universe,
+        universe=uni,
     )
     log.info(
         "backtest finished",
@@ -245,8 +279,7 @@ def _result_from_portfolio(
     strategy_name: str,
     params: dict[str, Any],
     sharpe_freq: str,
-    fill_delay_bars: int,
-    universe: Mapping[str, Any] | None,
+    universe: dict[str, Any],
 ) -> BacktestResult:
     n_bars = quotes.n_bars
     end_time = quotes.index[-1] + quotes.step
@@ -339,19 +372,11 @@ def _result_from_portfolio(
     full_curve = pnl[:-1].copy()
     full_curve[-1] = pnl[-1]
     wins = sum(1 for tr in trades if tr.pnl > 0)
-    uni: dict[str, Any] = {
-        "tickers": list(quotes.tickers),
-        "freq": str(quotes.step),
-        "staleness": str(quotes.staleness),
-        "sizes_capped": quotes.sizes_capped,
-        "fill_delay_bars": fill_delay_bars,
-    }
-    uni.update(universe or {})
     bucket_times = quotes.index.floor(pd.Timedelta(sharpe_freq))[ends]
     return BacktestResult(
         strategy_name=strategy_name,
         params=params,
-        universe=uni,
+        universe=universe,
         data_source=quotes.data_source,
         start=quotes.index[0].to_pydatetime(),
         end=end_time.to_pydatetime(),

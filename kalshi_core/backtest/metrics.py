@@ -3,7 +3,9 @@
 Sharpe is computed from the PnL curve sampled at the end of fixed buckets (e.g. hourly),
 annualised with the number of such buckets in a year (365.25 days: Kalshi trades every day).
 Returns are PnL changes over a constant capital base, so the ratio does not depend on the
-capital chosen. Never sqrt(252) on irregular ticks.
+capital chosen. Never sqrt(252) on irregular ticks. The frequency may not be finer than the
+backtest's grid step (`check_sharpe_freq`): the PnL only moves on grid bars, so finer buckets
+would count one return per bar but annualise as if every bucket had one.
 
 The deflated Sharpe ratio follows Bailey & Lopez de Prado (2014), "The Deflated Sharpe Ratio:
 Correcting for Selection Bias, Backtest Overfitting and Non-Normality": the probability that the
@@ -19,9 +21,42 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 EULER_GAMMA = 0.5772156649015329
 _YEAR = pd.Timedelta(days=365.25)
+
+
+class SharpeFrequencyError(ValueError):
+    """A Sharpe frequency the backtest grid cannot support (finer than its step)."""
+
+
+def _freq_text(value: str | pd.Timedelta) -> str:
+    """`value` as the user wrote it, or a Timedelta as a short pandas offset ("5min", "1h")."""
+    if isinstance(value, str):
+        return value
+    text = to_offset(value).freqstr
+    return text if text[0].isdigit() else f"1{text}"
+
+
+def check_sharpe_freq(grid_step: str | pd.Timedelta, sharpe_freq: str | pd.Timedelta) -> None:
+    """Refuse a Sharpe frequency finer than the grid step.
+
+    The PnL curve changes only on grid bars. With buckets finer than the step (say 1-min
+    buckets on a 5-min grid) only one bucket in k = step / freq holds a bar, so the sampled
+    curve has one return per bar while `periods_per_year(freq)` annualises as if there were k:
+    the Sharpe comes out sqrt(k) too large. At the step or coarser every bucket holds a bar.
+    """
+    step, freq = pd.Timedelta(grid_step), pd.Timedelta(sharpe_freq)
+    if freq <= pd.Timedelta(0):
+        raise SharpeFrequencyError("Sharpe frequency must be positive")
+    if freq < step:
+        g, f = _freq_text(grid_step), _freq_text(sharpe_freq)
+        raise SharpeFrequencyError(
+            f"sharpe_freq {f} is finer than the backtest grid step {g}: the PnL only changes "
+            f"once per {g}, so a Sharpe annualised per {f} would be inflated by "
+            f"sqrt({step / freq:g}); use sharpe_freq >= {g} (e.g. 1h), or a grid freq <= {f}"
+        )
 
 
 def bucket_ends(index: pd.DatetimeIndex, freq: str | pd.Timedelta) -> npt.NDArray[np.int64]:

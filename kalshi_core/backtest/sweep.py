@@ -5,6 +5,9 @@ positions still open at the split are marked at the bid, never settled by a resu
 the test period) and on the test window (from a flat book; signals there may use earlier data,
 which is the past). The best combination by train Sharpe is reported with its test Sharpe and
 the deflated Sharpe of its train Sharpe given the number of trials.
+
+The best combination's full result is made by `run_backtest` itself, with the caller's
+`universe`: a row stored from a sweep records the same provenance as a single run.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from pydantic import BaseModel, ConfigDict
 
 from kalshi_core.backtest.engine import run_backtest, run_kernel
 from kalshi_core.backtest.kernels import O_REASON, R_ENTRY
-from kalshi_core.backtest.metrics import SharpeStats, bucket_ends, deflated_sharpe_ratio
+from kalshi_core.backtest.metrics import (
+    SharpeStats,
+    bucket_ends,
+    check_sharpe_freq,
+    deflated_sharpe_ratio,
+)
 from kalshi_core.backtest.metrics import sharpe_from_pnl as _sharpe
 from kalshi_core.backtest.quotes import QuoteArrays
 from kalshi_core.backtest.strategies import compute_signals
@@ -95,11 +103,16 @@ def run_sweep(
     fill_delay_bars: int = 1,
     sharpe_freq: str = "1h",
     full_result: bool = True,
+    universe: Mapping[str, Any] | None = None,
 ) -> SweepResult:
-    """Evaluate every grid combination on train and test; pick the best by train Sharpe."""
+    """Evaluate every grid combination on train and test; pick the best by train Sharpe.
+
+    `universe` is the caller's scope, recorded in `best_result` as `run_backtest` records it.
+    """
     combos = expand_grid(grid)
     if not combos:
         raise ValueError("empty parameter grid")
+    check_sharpe_freq(quotes.step, sharpe_freq)
     k = split_index(quotes, split)
     ends_train = bucket_ends(quotes.index[:k], sharpe_freq)
     ends_test = bucket_ends(quotes.index[k:], sharpe_freq) + k
@@ -151,7 +164,7 @@ def run_sweep(
     if full_result:
         best_result = run_backtest(
             quotes, strategy_name, {**(base_params or {}), **combos[best]},
-            fill_delay_bars=fill_delay_bars, sharpe_freq=sharpe_freq,
+            fill_delay_bars=fill_delay_bars, sharpe_freq=sharpe_freq, universe=universe,
         ).model_copy(
             update={"deflated_sharpe": dsr, "out_of_sample_sharpe": rows[best].test_sharpe}
         )  # fmt: skip

@@ -6,6 +6,7 @@ and the train window never collects a settlement that happens after the split.""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 from statistics import NormalDist
@@ -16,9 +17,11 @@ import pandas as pd
 import pytest
 
 from backtest.builders import at, make_quotes
-from kalshi_core.backtest.engine import run_kernel
+from kalshi_core.backtest.engine import provenance, run_backtest, run_kernel
 from kalshi_core.backtest.metrics import (
+    SharpeFrequencyError,
     bucket_ends,
+    check_sharpe_freq,
     deflated_sharpe_ratio,
     expected_max_sharpe,
     max_drawdown,
@@ -144,3 +147,54 @@ def test_grids_and_bad_splits() -> None:
         run_sweep(q, "momentum", {"lookback": [5]}, split=1.5)
     with pytest.raises(ValueError, match="empty train or test"):
         run_sweep(q, "momentum", {"lookback": [5]}, split=at(10_000))
+
+
+def five_minute_grid() -> QuoteArrays:
+    """`two_markets` on a 5-minute grid: the PnL can only change every 5 minutes."""
+    q = two_markets()
+    return dataclasses.replace(q, index=pd.date_range(at(0), periods=q.n_bars, freq="5min"))
+
+
+def test_sharpe_frequency_finer_than_the_grid_step_is_refused() -> None:
+    # 1-min buckets on a 5-min grid hold one return per 5 buckets, annualised as if there were
+    # five: Sharpe would be sqrt(5) too large. Both entry points refuse, naming both frequencies.
+    q = five_minute_grid()
+    message = r"sharpe_freq 1min is finer than the backtest grid step 5min"
+    with pytest.raises(SharpeFrequencyError, match=message):
+        run_backtest(q, "mean_reversion", {"lookback": 10}, sharpe_freq="1min")
+    with pytest.raises(SharpeFrequencyError, match=message):
+        run_sweep(q, "mean_reversion", {"lookback": [10]}, sharpe_freq="1min")
+    with pytest.raises(ValueError, match="use sharpe_freq >= 5min"):
+        check_sharpe_freq("5min", "299s")
+    # At the step or coarser every bucket holds a bar: allowed.
+    check_sharpe_freq("5min", "5min")
+    check_sharpe_freq(pd.Timedelta(minutes=5), "7min")
+    assert run_backtest(q, "mean_reversion", {"lookback": 10}, sharpe_freq="5min").sharpe_ratio
+
+
+def test_sweep_best_result_carries_the_same_provenance_as_a_single_run() -> None:
+    q = two_markets()
+    scope = {"series": ["KX"], "events": [], "requested_tickers": [], "markets": 2}
+    grid: dict[str, list[Any]] = {"lookback": [10], "entry_z": [1.0]}
+    sweep = run_sweep(q, "mean_reversion", grid, split=0.5, fill_delay_bars=2, universe=scope)
+    single = run_backtest(
+        q, "mean_reversion", {"lookback": 10, "entry_z": 1.0}, fill_delay_bars=2, universe=scope
+    )
+    assert sweep.best_result is not None
+    assert sweep.best_result.universe == single.universe
+    assert single.universe == {
+        **scope,
+        "tickers": ["KX-A", "KX-B"],
+        "freq": "0 days 00:01:00",
+        "staleness": "0 days 00:05:00",
+        "sizes_capped": True,
+        "fill_delay_bars": 2,
+    }
+    assert provenance(q, fill_delay_bars=2, scope=scope) == single.universe
+
+
+def test_a_scope_key_that_would_hide_an_engine_fact_is_refused() -> None:
+    # The universe the engine ran on is the provenance; a caller's `tickers` (e.g. the
+    # requested ones, empty when a series was named) must not overwrite it.
+    with pytest.raises(ValueError, match="tickers"):
+        provenance(two_markets(), fill_delay_bars=1, scope={"tickers": []})
