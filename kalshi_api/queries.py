@@ -11,7 +11,11 @@ The derived prices (`yes_price`, `no_price`, `no_bid`, `no_ask`) come from
 `kalshi_core.models.derive_yes_price`, the one definition of `yes_price`, computed with Decimals
 once per distinct (yes_bid, yes_ask, last_price) and remembered: quotes repeat, so a history page
 costs a dict lookup per row. Every value is a bound parameter; the only text spliced into SQL
-comes from the constants of this module (sort columns are looked up in a fixed mapping).
+comes from the constants of this module and of the storage layer.
+
+The markets list selects and orders exactly as `MarketRepository.get_all_latest`: both take
+their WHERE clause, bound values and ORDER BY from `latest_list_query` in
+`kalshi_core.storage.postgres.markets`; only the column list (JSON text here) differs.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import orjson
 
 from kalshi_core.models import ONE, derive_yes_price
 from kalshi_core.storage.database import Database
+from kalshi_core.storage.postgres.markets import LATEST_FROM, latest_list_query
 from kalshi_core.storage.repositories import MarketFilter
 from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_NAMES
 
@@ -114,24 +119,12 @@ _LATEST_COLUMNS: Final = (
     + ", ".join(f"l.{c}" for c in QUOTE_COLUMNS)
     + f", {_price_columns('l')}"
 )
-_LATEST_FROM: Final = "markets m JOIN market_latest l ON l.market_id = m.id"
 _ITEM_SELECT: Final = f"SELECT {_MARKET_ITEM}, s.bid_t, s.ask_t, s.last_t"
 
 _MARKET_BY_TICKER: Final = f"""
 {_ITEM_SELECT}
-FROM (SELECT {_LATEST_COLUMNS} FROM {_LATEST_FROM} WHERE m.ticker = $1) s
+FROM (SELECT {_LATEST_COLUMNS} FROM {LATEST_FROM} WHERE m.ticker = $1) s
 """
-
-# Sort keys: (inner column, column of the subquery `s`). Ticker breaks ties, as in the
-# repository's get_all_latest.
-_SORTS: Final = {
-    "ticker": ("m.ticker", "s.ticker"),
-    "volume": ("l.volume", "s.volume"),
-    "volume_24h": ("l.volume_24h", "s.volume_24h"),
-    "open_interest": ("l.open_interest", "s.open_interest"),
-    "close_time": ("m.close_time", "s.close_time"),
-    "updated": ("l.changed_at", "s.changed_at"),
-}
 
 # The ticker is bound once as ready-made JSON text ($2) rather than encoded on every row.
 _HISTORY_ITEM: Final = _open_object([("market_ticker", "$2::text"), *_quote_fields("h")])
@@ -210,28 +203,6 @@ SELECT tick FROM ingest_polls WHERE tier = $1 AND tick >= $2 ORDER BY tick DESC 
 """
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (
-        ("m.status", flt.status),
-        ("m.series_ticker", flt.series_ticker),
-        ("m.event_ticker", flt.event_ticker),
-    ):
-        if value is not None:
-            args.append(value)
-            where.append(f"{column} = ${len(args)}")
-    if flt.search:
-        args.append(f"%{_escape_like(flt.search)}%")
-        n = len(args)
-        where.append(f"(m.ticker ILIKE ${n} OR m.title ILIKE ${n})")
-    return ("WHERE " + " AND ".join(where)) if where else "", args
-
-
 class TotalCache:
     """Recent list totals by filter, reused for `ttl_s` seconds (bounded, oldest evicted).
 
@@ -290,36 +261,23 @@ class ApiReads:
         """A page of latest quotes as a JSON array, and the total matching `flt`."""
         if limit < 1 or offset < 0:
             raise ValueError("limit must be >= 1 and offset >= 0")
-        if flt.sort not in _SORTS:
-            raise ValueError(f"unknown sort {flt.sort!r}; one of {sorted(_SORTS)}")
-        where_sql, args = _where(flt)
-        inner, outer = _SORTS[flt.sort]
-        direction = "DESC" if flt.descending else "ASC"
-        if flt.sort == "ticker":
-            inner_order = f"{inner} {direction}"
-            outer_order = f"{outer} {direction}"
-        else:
-            inner_order = f"{inner} {direction} NULLS LAST, m.ticker {direction}"
-            outer_order = f"{outer} {direction} NULLS LAST, s.ticker {direction}"
-        # Sort and cut on plain columns first, build JSON for the page only.
+        q = latest_list_query(flt)  # the repository's filters and order, by construction
+        # Sort and cut on plain columns first, build JSON for the page only; the outer query
+        # repeats the order over the subquery's columns (a subquery's order is not kept).
         sql = f"""
             {_ITEM_SELECT}
-            FROM (SELECT {_LATEST_COLUMNS} FROM {_LATEST_FROM} {where_sql}
-                  ORDER BY {inner_order} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}) s
-            ORDER BY {outer_order}
+            FROM (SELECT {_LATEST_COLUMNS} FROM {LATEST_FROM} {q.where}
+                  ORDER BY {q.order_by()} {q.limit_offset}) s
+            ORDER BY {q.order_by("s")}
         """
         key = astuple(flt)[:4]
         async with self._db.acquire() as conn:
-            rows = await conn.fetch(sql, *args, limit, offset)
+            rows = await conn.fetch(sql, *q.args, limit, offset)
             total = self._total_from_page(len(rows), limit, offset)
             if total is None:
                 total = self.totals.get(key)
             if total is None:
-                if where_sql:
-                    count_sql = f"SELECT count(*) FROM {_LATEST_FROM} {where_sql}"
-                else:
-                    count_sql = "SELECT count(*) FROM market_latest"
-                total = int(await conn.fetchval(count_sql, *args))
+                total = int(await conn.fetchval(q.count_sql, *q.args))
                 self.totals.put(key, total)
         body = self.derived.items(rows)
         # A cached total older than the rows just read must not contradict them.

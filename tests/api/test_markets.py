@@ -3,11 +3,11 @@
 Protects: `/api/v1/markets` returns a JSON array of items with every documented field, prices as
 exact JSON numbers in dollars (0.5600 -> 0.56, the mid 0.565 exactly), `yes_price` as defined by
 `derive_yes_price`, the total in `X-Total-Count` (exposed to the SPA through CORS); filters
-(status, series, event, search with LIKE wildcards as plain text), every sort key in both orders,
-pagination edges (offset past the end -> [] with the total); `/markets/{ticker}` and its
-`/history` (newest first, limit, [start, end) bounds, 404 for unknown tickers); and that bad
-parameters (limits, offsets, naive or inverted dates, long tickers, NUL bytes, SQL-shaped input)
-are 4xx with a JSON message, never 5xx, and leave the data intact.
+(status, series, event, search with LIKE wildcards as plain text), every sort key in both orders
+(ties by ticker A-Z), pagination edges (offset past the end -> [] with the total);
+`/markets/{ticker}` and its `/history` (newest first, limit, [start, end) bounds, 404 for unknown
+tickers); and that bad parameters (limits, offsets, naive or inverted dates, long tickers, NUL
+bytes, SQL-shaped input) are 4xx with a JSON message, never 5xx, and leave the data intact.
 """
 
 from __future__ import annotations
@@ -161,12 +161,13 @@ async def test_filters(
     ("sort", "order", "expected"),
     [
         ("ticker", "desc", ["KXB-E1-M2", "KXB-E1-M1", "KXA-E2-M1", "KXA-E1-M2", "KXA-E1-M1"]),
-        # equal volumes (300) fall back to the ticker, in the same direction
-        ("volume", "desc", ["KXA-E2-M1", "KXB-E1-M1", "KXA-E1-M1", "KXA-E1-M2", "KXB-E1-M2"]),
+        # equal volumes (300) fall back to the ticker A-Z, whatever the direction (as the
+        # repository's get_all_latest: tests/api/test_list_parity.py)
+        ("volume", "desc", ["KXA-E2-M1", "KXA-E1-M1", "KXB-E1-M1", "KXA-E1-M2", "KXB-E1-M2"]),
         ("volume", "asc", ["KXB-E1-M2", "KXA-E1-M2", "KXA-E1-M1", "KXB-E1-M1", "KXA-E2-M1"]),
-        # markets without a close time come last either way
+        # markets without a close time come last either way, A-Z
         ("close_time", "asc", ["KXA-E1-M2", "KXB-E1-M1", "KXA-E1-M1", "KXA-E2-M1", "KXB-E1-M2"]),
-        ("close_time", "desc", ["KXA-E1-M1", "KXB-E1-M1", "KXA-E1-M2", "KXB-E1-M2", "KXA-E2-M1"]),
+        ("close_time", "desc", ["KXA-E1-M1", "KXB-E1-M1", "KXA-E1-M2", "KXA-E2-M1", "KXB-E1-M2"]),
     ],
 )
 async def test_sort(
