@@ -4,15 +4,19 @@ It implements the engine's fill rules (see `kalshi_core.backtest.kernels`) witho
 code with the vectorised path: prices come from the float quotes through `Decimal(str(...))`,
 fees from `kalshi_core.backtest.fees`, positions in a dict. Property tests hold the vectorbt
 path to it, trade by trade.
+
+`favourite_entries` recomputes the favourite strategy's entries the same way: the close known at
+each bar comes straight from the markets' metadata, as datetimes, not from the engine's arrays.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from kalshi_core.backtest.fees import CENTICENT, order_fee
-from kalshi_core.backtest.quotes import QuoteArrays
+from kalshi_core.backtest.quotes import MarketMeta, QuoteArrays
 from kalshi_core.backtest.strategies import Signals
 
 MICRO = Decimal("0.000001")
@@ -53,6 +57,36 @@ class RefResult:
     settlement_pnl: Decimal = Decimal(0)  # gross, contracts closed by settlement or void
     exit_pnl: Decimal = Decimal(0)  # gross, contracts sold on signal, stop or timeout
     marked_pnl: Decimal = Decimal(0)  # gross, contracts marked at the bid at the window end
+
+
+def known_close(meta: MarketMeta, at: datetime) -> datetime | None:
+    """The close the metadata gave at `at`: the newest history entry from `at` or earlier,
+    the market's close_time when there is no history."""
+    if meta.close_times is None:
+        return meta.close_time
+    close = None
+    for known_from, close_time in meta.close_times:
+        if known_from <= at:
+            close = close_time
+    return close
+
+
+def favourite_entries(
+    quotes: QuoteArrays, lo: Decimal, hi: Decimal, hours_to_close: float
+) -> list[list[bool]]:
+    """Entries of the favourite strategy, [bar][market]: a live ask in [lo, hi] with the close
+    known at that bar in (0, hours_to_close] hours ahead."""
+    window = timedelta(hours=hours_to_close)
+    out = [[False] * quotes.n_markets for _ in range(quotes.n_bars)]
+    for t in range(quotes.n_bars):
+        at = quotes.index[t].to_pydatetime()
+        for m in range(quotes.n_markets):
+            ask = quotes.ask[t, m]
+            close = known_close(quotes.meta[m], at)
+            if not _live(ask) or close is None:
+                continue
+            out[t][m] = lo <= _dec(ask) <= hi and timedelta(0) < close - at <= window
+    return out
 
 
 def _dec(x: float) -> Decimal:

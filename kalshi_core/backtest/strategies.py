@@ -239,12 +239,13 @@ class FavouriteParams(StrategyParams):
 @register_strategy("favourite", FavouriteParams)
 def favourite(quotes: QuoteArrays, params: FavouriteParams) -> Signals:
     """Tail-end favourite: buy YES at an ask in [lo, hi] within N hours of close; hold to
-    settlement. The close time is the scheduled one from market metadata."""
+    settlement. The close is the one the metadata gave at each bar (`close_known_ns`), not the
+    market's final close: an early close or a moved close is no input before it was announced."""
 
     def make() -> tuple[BoolArray, BoolArray]:
         ask = quotes.ask_u
         in_band = (ask >= _price_units(params.lo)) & (ask <= _price_units(params.hi))
-        to_close = quotes.close_ns[None, :] - quotes.grid_ns()[:, None]
+        to_close = quotes.close_known_ns - quotes.grid_ns()[:, None]
         window = int(params.hours_to_close * 3600 * 1e9)
         entries = np.ascontiguousarray(in_band & (to_close > 0) & (to_close <= window))
         return entries, np.zeros_like(entries)

@@ -58,6 +58,8 @@ async def seed(repos: Repositories) -> None:
                 result="yes",
                 close_time=T0 + timedelta(minutes=8),
                 settlement_ts=T0 + timedelta(minutes=9),
+                # known before the window: a close learned later is no signal input
+                updated_at=T0 - timedelta(hours=1),
             ),
             Market(
                 ticker="KXLOAD-B-1",
