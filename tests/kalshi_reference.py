@@ -60,10 +60,6 @@ RESPONSE_MODELS = (
 _ENUM_VALUES = re.compile(r"not in set\((\[[^\]]*\])\)")
 
 
-def sample_path(name: str) -> Path:
-    return SAMPLES / name
-
-
 def sdk_models() -> types.ModuleType:
     """`kalshi_python_sync.models`. Missing SDK fails the test (never skips it): conformance
     without the reference would pass vacuously."""

@@ -105,6 +105,7 @@ async def test_nothing_cached_while_not_listening(
     cached_app: tuple[FastAPI, httpx.AsyncClient], database_url: str
 ) -> None:
     app, client = cached_app
+    assert _feed(app).version is not None
     assert (await client.get(PAGE)).status_code == 200
     admin = await asyncpg.connect(database_url)
     try:
@@ -123,27 +124,61 @@ async def test_nothing_cached_while_not_listening(
     assert (await client.get(PAGE)).status_code == 200
 
 
-async def test_nothing_cached_without_the_triggers(
-    database_url: str, clean_db: object, repos: Repositories
-) -> None:
-    await seed_catalogue(repos)
+async def _feed_found_no_triggers(database_url: str, old_pids: set[int]) -> bool:
+    """The feed's new connection has run the trigger check and is idle after it: it found the
+    triggers missing (with them it would have gone on to LISTEN)."""
     conn = await asyncpg.connect(database_url)
     try:
-        await conn.execute("DROP TRIGGER market_latest_notify_change ON market_latest")
-        app = create_app(api_settings(database_url, api_response_cache_mb=8))
-        async with serve(app) as client:
-            await asyncio.sleep(0.5)  # the feed has connected and found the trigger missing
-            assert _feed(app).version is None
-            assert (await client.get(PAGE)).status_code == 200  # would be stored if caching
-            _break_routes(app)
-            assert (await client.get(PAGE)).status_code == 503
+        rows = await conn.fetch(
+            "SELECT pid, state, query FROM pg_stat_activity "
+            "WHERE application_name = 'kalshi_api_changes' AND datname = current_database()"
+        )
     finally:
-        await conn.execute(
+        await conn.close()
+    return any(
+        r["pid"] not in old_pids and r["state"] == "idle" and "pg_trigger" in r["query"]
+        for r in rows
+    )
+
+
+async def test_nothing_cached_without_the_triggers(
+    cached_app: tuple[FastAPI, httpx.AsyncClient], database_url: str
+) -> None:
+    app, client = cached_app
+    # Caching works to begin with: the page comes from memory while the routes are broken.
+    assert _feed(app).version is not None
+    assert (await client.get(PAGE)).status_code == 200
+    _break_routes(app)
+    assert (await client.get(PAGE)).status_code == 200
+    app.dependency_overrides.clear()
+
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute("DROP TRIGGER market_latest_notify_change ON market_latest")
+        # Drop the listener: the feed reconnects and checks the triggers again.
+        killed = await admin.fetch(
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'kalshi_api_changes' AND datname = current_database()"
+        )
+        assert killed, "the change feed had no connection"
+        old_pids = {r["pid"] for r in killed}
+        deadline = time.monotonic() + 10
+        while not await _feed_found_no_triggers(database_url, old_pids):
+            assert time.monotonic() < deadline, "the feed did not reconnect and check triggers"
+            await asyncio.sleep(0.05)
+        assert _feed(app).version is None
+        assert not _feed(app).listening.is_set()
+        assert (await client.get(PAGE)).status_code == 200  # would be stored if caching
+        _break_routes(app)
+        assert (await client.get(PAGE)).status_code == 503  # recomputed, not from memory
+    finally:
+        app.dependency_overrides.clear()
+        await admin.execute(
             "CREATE TRIGGER market_latest_notify_change "
             "AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON market_latest "
             "FOR EACH STATEMENT EXECUTE FUNCTION kalshi_notify_market_data()"
         )
-        await conn.close()
+        await admin.close()
 
 
 async def test_cache_bounds_and_versions() -> None:

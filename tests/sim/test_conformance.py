@@ -8,6 +8,8 @@ JSON types (integer cents next to *_dollars). Errors use Kalshi's error envelope
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -54,13 +56,51 @@ def test_single_market_event_series_conform(client: httpx.Client) -> None:
     _check(client.get("/series").json(), "GetSeriesListResponse", "GetSeriesListResponse")
 
 
+def _check_levels(side: list[list[str]], where: str) -> list[tuple[Decimal, Decimal]]:
+    """A non-empty book side (its JSON types are `_check`'s job): [price, size] pairs, 4-dp
+    dollar prices strictly inside (0, 1) in strictly ascending order (Kalshi lists the best bid
+    last), positive 2-dp sizes."""
+    assert side, f"{where}: no levels"
+    levels = []
+    for level in side:
+        assert len(level) == 2, f"{where}: {level}"
+        price, size = level
+        assert re.fullmatch(r"\d\.\d{4}", price), f"{where}: {level}"
+        assert re.fullmatch(r"\d+\.\d{2}", size), f"{where}: {level}"
+        levels.append((Decimal(price), Decimal(size)))
+    prices = [p for p, _ in levels]
+    assert all(0 < p < 1 for p in prices), f"{where}: {prices}"
+    assert prices == sorted(set(prices)), f"{where}: not strictly ascending {prices}"
+    assert all(q > 0 for _, q in levels), f"{where}: {levels}"
+    return levels
+
+
+def _check_book(book: dict[str, Any], where: str) -> None:
+    yes = _check_levels(book["yes_dollars"], f"{where} yes")
+    no = _check_levels(book["no_dollars"], f"{where} no")
+    # the best YES bid and the best NO bid (= 1 - best YES ask) never cross
+    assert yes[-1][0] + no[-1][0] < 1, f"{where}: crossed book {yes[-1]} / {no[-1]}"
+
+
 def test_orderbooks_conform(client: httpx.Client) -> None:
     t = pick_tickers(client)
-    for depth in (0, 3):
-        body = client.get(f"/markets/{t['market']}/orderbook", params={"depth": depth}).json()
-        _check(body, "GetMarketOrderbookResponse", "GetMarketOrderbookResponse")
-    body = client.get("/markets/orderbooks", params={"tickers": [t["market"], t["combo"]]}).json()
+    full = client.get(f"/markets/{t['market']}/orderbook", params={"depth": 0}).json()
+    _check(full, "GetMarketOrderbookResponse", "GetMarketOrderbookResponse")
+    _check_book(full["orderbook_fp"], t["market"])
+    top = client.get(f"/markets/{t['market']}/orderbook", params={"depth": 3}).json()
+    _check(top, "GetMarketOrderbookResponse", "GetMarketOrderbookResponse")
+    _check_book(top["orderbook_fp"], f"{t['market']} depth 3")
+    for side in ("yes_dollars", "no_dollars"):
+        assert len(full["orderbook_fp"][side]) > 3, "the traded market's book is deeper than 3"
+        assert top["orderbook_fp"][side] == full["orderbook_fp"][side][-3:]  # the best 3
+
+    tickers = [t["market"], t["combo"]]
+    body = client.get("/markets/orderbooks", params={"tickers": tickers}).json()
     _check(body, "GetMarketOrderbooksResponse", "GetMarketOrderbooksResponse")
+    assert [b["ticker"] for b in body["orderbooks"]] == tickers
+    for b in body["orderbooks"]:
+        _check_book(b["orderbook_fp"], b["ticker"])
+    assert body["orderbooks"][0]["orderbook_fp"] == full["orderbook_fp"]
 
 
 def test_trades_conform(client: httpx.Client) -> None:
