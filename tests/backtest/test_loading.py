@@ -13,7 +13,7 @@ import pytest
 
 from kalshi_core.backtest import load_quotes, run_backtest
 from kalshi_core.backtest.quotes import QuoteDataError
-from kalshi_core.models import Candle, Event, Market, MarketSnapshot, Series
+from kalshi_core.models import Candle, Event, IngestPoll, Market, MarketSnapshot, Series
 from kalshi_core.storage.database import Database, Repositories
 
 D = Decimal
@@ -69,13 +69,22 @@ async def seed(repos: Repositories) -> None:
             ),
         ]
     )
-    await repos.markets.save_many(
-        [
-            snap("KXLOAD-A-1", 0, "0.4000", "0.4200", 1),
-            snap("KXLOAD-A-1", 3, "0.4500", "0.4700", 2),
-            snap("KXLOAD-B-1", 1, "0.1000", "0.1300", 1),
-        ]
-    )
+    # the watchlist polls both markets every minute for 10 minutes (B from minute 1); A's
+    # quote changes once, at minute 3: change-only storage keeps three rows
+    for minute in range(10):
+        tick = [snap("KXLOAD-A-1", minute, *(A_EARLY if minute < 3 else A_LATE), minute + 1)]
+        if minute >= 1:
+            tick.append(snap("KXLOAD-B-1", minute, "0.1000", "0.1300", minute + 1))
+        await repos.markets.save_many(
+            tick,
+            poll=IngestPoll(
+                tier="watchlist", tick=T0 + timedelta(minutes=minute), status="ok", interval_s=60
+            ),
+        )
+
+
+A_EARLY = ("0.4000", "0.4200")
+A_LATE = ("0.4500", "0.4700")
 
 
 async def test_load_quotes_from_snapshots(repos: Repositories, clean_db: Database) -> None:
@@ -86,7 +95,10 @@ async def test_load_quotes_from_snapshots(repos: Repositories, clean_db: Databas
     )  # fmt: skip
     assert q.tickers == ("KXLOAD-A-1", "KXLOAD-B-1")
     assert q.data_source == "snapshots"
-    np.testing.assert_array_equal(q.bid[:, 0], [0.40, 0.40, 0.40, 0.45, 0.45, 0.45, *[np.nan] * 4])
+    # known for the whole window: the market was polled every minute, its quote unchanged
+    # since minute 3 (a staleness limit of 2 minutes does not apply to covered snapshots)
+    np.testing.assert_array_equal(q.bid[:, 0], [0.40, 0.40, 0.40, *[0.45] * 7])
+    np.testing.assert_array_equal(q.bid[:, 1], [np.nan, *[0.10] * 9])
     assert q.ask_size[0, 0] == 7.5
     assert q.sizes_capped
     a, b = q.meta

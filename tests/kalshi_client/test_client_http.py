@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,17 @@ class PagedMarkets:
         return httpx.Response(200, content=orjson.dumps(body))
 
 
+class ArrivalClock:
+    """The client's clock: each reading (one per response) one second after the last."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> datetime:
+        self.n += 1
+        return TICK + timedelta(seconds=self.n)
+
+
 def client(handler: Handler, sleep: Any = None, **kw: Any) -> KalshiClient:
     async def no_sleep(_: float) -> None:
         return None
@@ -80,7 +91,7 @@ def client(handler: Handler, sleep: Any = None, **kw: Any) -> KalshiClient:
 
 async def test_full_pagination_stops_on_empty_cursor(market_current: dict[str, Any]) -> None:
     server = PagedMarkets([make_market(market_current, i) for i in range(2500)], page_size=1000)
-    async with client(server) as c:
+    async with client(server, clock=ArrivalClock()) as c:
         scan = await c.scan_markets(observed_at=TICK, sequence=4)
     assert scan.complete
     assert scan.pages == 3
@@ -89,9 +100,14 @@ async def test_full_pagination_stops_on_empty_cursor(market_current: dict[str, A
     assert len(scan.markets) == len(scan.snapshots) == 2500
     assert len({m.ticker for m in scan.markets}) == 2500
     assert [m.ticker for m in scan.markets] == [s.market_ticker for s in scan.snapshots]
-    assert all(
-        s.timestamp == TICK and s.sequence == 4 and s.source == "rest" for s in scan.snapshots
-    )
+    assert all(s.sequence == 4 and s.source == "rest" for s in scan.snapshots)
+    # each snapshot carries when its page arrived, never the scheduled tick (no look-ahead)
+    arrivals = [p.fetched_at for p in scan.raw_pages]
+    assert arrivals == [TICK + timedelta(seconds=n) for n in (1, 2, 3)]
+    assert [s.timestamp for s in scan.snapshots] == [a for a in arrivals for _ in range(1000)][
+        :2500
+    ]
+    assert scan.observed_at == TICK
     assert [p.cursor for p in scan.raw_pages] == [None, "1000", "2000"]
     assert orjson.loads(scan.raw_pages[1].body)["cursor"] == "2000"
     assert scan.raw_pages[0].endpoint == "GET /markets"

@@ -44,6 +44,8 @@ async def seed(url: str, crossed: bool = False) -> None:
             status="finalized",
             close_time=close,
             result="yes" if i % 4 else "no",
+            # the scheduled close was known before the backtest window (close-time history)
+            updated_at=T0 - timedelta(days=1),
         )
         for i in range(N_MARKETS)
     ]
