@@ -196,9 +196,24 @@ class BacktestOut(BacktestSummaryOut):
     trades: list[TradeOut]
 
 
+IngestionState = Literal["ok", "degraded", "failing", "not_running"]
+INGESTION_STATE_DOC = (
+    "ok; degraded: a running poller lost ticks in the last hour; failing: everything it "
+    "attempted for stale_after_s failed, or under 80% of the last hour's attempted ticks were "
+    "ok; not_running: nothing polled for stale_after_s (stopped), or never polled. Periods "
+    "when ingestion was not running never make a tier degraded or failing "
+    "(kalshi_api.ingestion_health)."
+)
+
+
 class GapOut(_Out):
-    start: datetime = Field(description="First missing grid tick.")
-    end: datetime = Field(description="Last missing grid tick.")
+    start: datetime = Field(description="First lost grid tick.")
+    end: datetime = Field(description="Last lost grid tick.")
+    kind: Literal["not_running", "failed"] = Field(
+        description="not_running: no poller was polling (the workbench was stopped: ticks a "
+        "later run recorded as 'no run polled this tick', ticks before a run's first attempt, "
+        "ticks never recorded); failed: a running poller attempted the ticks or fell behind."
+    )
 
 
 class CoverageOut(_Out):
@@ -209,7 +224,13 @@ class CoverageOut(_Out):
     missed: int = Field(description="Grid ticks recorded as missed or not recorded at all.")
     errors: int
     ratio: float = Field(description="ok / expected (1.0 for an empty window).")
-    gaps: list[GapOut]
+    failed: int = Field(description="Ticks a running poller lost: errors and ticks it missed.")
+    not_running: int = Field(description="Ticks no poller was running for.")
+    pending: int = Field(description="Newest ticks not recorded yet that may still be in flight.")
+    running_ratio: float = Field(
+        description="ok / (ok + failed): the share of ticks a running poller got (1.0 if none)."
+    )
+    gaps: list[GapOut] = Field(description="Runs of lost ticks of one kind, oldest first.")
 
 
 class PollOut(_Out):
@@ -221,14 +242,30 @@ class PollOut(_Out):
     run_id: str | None = None
 
 
+TIER_ENABLED_DOC = (
+    "Whether this API's settings enable the tier (a watchlist is configured; "
+    "CATALOGUE_ENABLED); a disabled tier is expected to be not_running."
+)
+
+
 class TierStatusOut(_Out):
     tier: Literal["watchlist", "catalogue"]
+    enabled: bool = Field(description=TIER_ENABLED_DOC)
+    status: IngestionState = Field(description=INGESTION_STATE_DOC)
+    reasons: list[str] = Field(description="Why the tier has its status, in words.")
     interval_s: int | None = Field(
         description="Poll grid in seconds (configured, or inferred from recorded ticks when the "
         "catalogue cadence is automatic); null when unknown."
     )
+    stale_after_s: int | None = Field(
+        description="Without a polled tick for this long the tier is not_running (10 grid "
+        "intervals, at least 60 s); null when the grid is unknown."
+    )
     last_tick: PollOut | None = Field(description="Newest recorded tick, whatever its status.")
     last_ok_tick: datetime | None
+    last_live_tick: datetime | None = Field(
+        description="Newest tick a running poller attempted (ok or failed)."
+    )
     last_hour: CoverageOut | None
     today: CoverageOut | None = Field(description="Since 00:00 UTC.")
     recent_errors: list[PollOut] = Field(description="Error ticks of the last 24 hours.")
@@ -241,6 +278,9 @@ class IngestionStatusOut(_Out):
 
 class FreshnessOut(_Out):
     tier: Literal["watchlist", "catalogue"]
+    enabled: bool = Field(description=TIER_ENABLED_DOC)
+    status: IngestionState = Field(description=INGESTION_STATE_DOC)
+    reasons: list[str] = Field(description="Why the tier has its status, in words.")
     last_ok_tick: datetime | None
     age_s: float | None = Field(description="Seconds since the last ok tick.")
 
@@ -251,5 +291,6 @@ class HealthOut(_Out):
     detail: str | None = None
     checked_at: datetime
     ingestion: list[FreshnessOut] = Field(
-        description="Freshness of ingestion; informative only, it never fails the check."
+        description="Ingestion state and freshness per tier; informative only, it never fails "
+        "the check (empty when the database does not answer)."
     )

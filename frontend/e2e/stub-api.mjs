@@ -65,45 +65,78 @@ export function buildIngestion(now = Date.now()) {
   const tick = (ms, s) => Math.floor(ms / (s * 1000)) * s * 1000;
   const day = new Date(now);
   day.setUTCHours(0, 0, 0, 0);
+  // `lost` ticks are split by the kinds of `gaps`: all "failed" or all "not_running".
   const coverage = (startMs, interval, okRatio, gaps) => {
     const expected = Math.max(1, Math.floor((now - startMs) / (interval * 1000)));
     const ok = Math.round(expected * okRatio);
+    const lost = expected - ok;
+    const stopped = gaps.some((g) => g.kind === "not_running");
+    const failed = stopped ? 0 : lost;
     return {
       start: new Date(startMs).toISOString(),
       end: new Date(now).toISOString(),
       expected,
       ok,
-      missed: expected - ok,
-      errors: 0,
+      missed: lost - Math.min(1, failed),
+      errors: Math.min(1, failed),
       ratio: ok / expected,
+      failed,
+      not_running: stopped ? lost : 0,
+      pending: 0,
+      running_ratio: ok + failed > 0 ? ok / (ok + failed) : 1,
       gaps,
     };
   };
   const watchTick = new Date(tick(now, 5)).toISOString();
   const catTick = new Date(tick(now, 15) - 15_000).toISOString();
+  // The watchlist was stopped for half an hour earlier today (a restart), the catalogue lost
+  // ticks to 429s while running.
+  const dayStart = day.getTime();
+  const stoppedFrom = Math.max(dayStart, now - 4 * 3_600_000);
+  const watchGaps =
+    now - dayStart > 3_600_000
+      ? [
+          {
+            start: new Date(stoppedFrom).toISOString(),
+            end: new Date(Math.min(stoppedFrom + 1_800_000, now - 3_600_000)).toISOString(),
+            kind: "not_running",
+          },
+        ]
+      : [];
+  const catGap = {
+    start: new Date(now - 1_800_000).toISOString(),
+    end: new Date(now - 1_500_000).toISOString(),
+    kind: "failed",
+  };
   return {
     generated_at: new Date(now).toISOString(),
     tiers: [
       {
         tier: "watchlist",
+        enabled: true,
+        status: "ok",
+        reasons: watchGaps.length > 0 ? ["not running for 30 min today (ingestion was stopped)"] : [],
         interval_s: 5,
+        stale_after_s: 60,
         last_tick: { tick: watchTick, status: "ok", error: null, retries: 0, http_429s: 0, run_id: "stub-run-1" },
         last_ok_tick: watchTick,
+        last_live_tick: watchTick,
         last_hour: coverage(now - 3_600_000, 5, 1, []),
-        today: coverage(day.getTime(), 5, 1, []),
+        today: coverage(dayStart, 5, watchGaps.length > 0 ? 0.9 : 1, watchGaps),
         recent_errors: [],
       },
       {
         tier: "catalogue",
+        enabled: true,
+        status: "degraded",
+        reasons: ["12 ticks failed in the last hour (1 error, 11 missed while running)"],
         interval_s: 15,
+        stale_after_s: 150,
         last_tick: { tick: catTick, status: "ok", error: null, retries: 1, http_429s: 1, run_id: "stub-run-2" },
         last_ok_tick: catTick,
-        last_hour: coverage(now - 3_600_000, 15, 0.9, [
-          { start: new Date(now - 1_800_000).toISOString(), end: new Date(now - 1_500_000).toISOString() },
-        ]),
-        today: coverage(day.getTime(), 15, 0.9, [
-          { start: new Date(now - 1_800_000).toISOString(), end: new Date(now - 1_500_000).toISOString() },
-        ]),
+        last_live_tick: catTick,
+        last_hour: coverage(now - 3_600_000, 15, 0.9, [catGap]),
+        today: coverage(dayStart, 15, 0.9, [catGap]),
         recent_errors: [
           {
             tick: new Date(now - 1_200_000).toISOString(),
@@ -128,6 +161,9 @@ export function buildHealth(now = Date.now()) {
     checked_at: new Date(now).toISOString(),
     ingestion: ing.tiers.map((t) => ({
       tier: t.tier,
+      enabled: t.enabled,
+      status: t.status,
+      reasons: t.reasons,
       last_ok_tick: t.last_ok_tick,
       age_s: (now - Date.parse(t.last_ok_tick)) / 1000,
     })),

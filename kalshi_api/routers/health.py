@@ -1,23 +1,26 @@
 """`/health`: 200 while the database answers, 503 when it does not.
 
-The body also says how fresh ingestion is (age of the last ok tick per tier); that is
-information for the operator and never fails the check: an API over yesterday's data still
-serves it.
+The body also says, per tier, how ingestion is doing: its status (ok, degraded, failing,
+not_running; see `kalshi_api.ingestion_health`), the reasons in words and the age of the last
+ok tick. That is information for the operator and never fails the check: an API over
+yesterday's data still serves it, and a stopped poller is `not_running`, not an API fault.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kalshi_api.errors import NOT_SERVING, ApiNotReadyError, describe_unavailable
+from kalshi_api.ingestion_health import TierHealth, tier_health
 from kalshi_api.queries import ApiReads
 from kalshi_api.routers.ingestion import TIERS
 from kalshi_api.schemas import FreshnessOut, HealthOut
+from kalshi_core.settings import Settings
+from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader
 
 router = APIRouter(tags=["health"])
 
@@ -25,20 +28,25 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     name="check",
-    summary="Liveness of the API and its database, plus ingestion freshness",
+    summary="Liveness of the API and its database, plus ingestion status per tier",
     response_model=HealthOut,
     responses={503: {"model": HealthOut, "description": "The database does not answer."}},
 )
 async def health(request: Request, response: Response) -> HealthOut:
     now = datetime.now(UTC)
     reads: ApiReads | None = getattr(request.app.state, "reads", None)
-    timeout_s: float = min(request.app.state.settings.api_db_timeout_s, 2.0)
+    settings: Settings = request.app.state.settings
+    timeout_s: float = min(settings.api_db_timeout_s, 2.0)
     try:
         if reads is None:
             raise ApiNotReadyError("the database pool is not open")
+        reader = PostgresPollTickReader(request.app.state.db)
         async with asyncio.timeout(timeout_s):
             await reads.ping()
-            ticks: list[Any] = [await reads.last_ok_tick(tier) for tier in TIERS]
+            tiers: list[TierHealth] = [
+                await tier_health(reader, reads, settings, tier, now, with_today=False)
+                for tier in TIERS
+            ]
     except NOT_SERVING as exc:
         response.status_code = 503
         return HealthOut(
@@ -55,9 +63,14 @@ async def health(request: Request, response: Response) -> HealthOut:
         ingestion=[
             FreshnessOut(
                 tier=tier,
-                last_ok_tick=tick,
-                age_s=None if tick is None else round((now - tick).total_seconds(), 3),
+                enabled=h.enabled,
+                status=h.status,
+                reasons=h.reasons,
+                last_ok_tick=h.last_ok_tick,
+                age_s=None
+                if h.last_ok_tick is None
+                else round((now - h.last_ok_tick).total_seconds(), 3),
             )
-            for tier, tick in zip(TIERS, ticks, strict=True)
+            for tier, h in zip(TIERS, tiers, strict=True)
         ],
     )

@@ -1,19 +1,18 @@
-"""Ingestion health per tier: last tick, coverage over the last hour and today, gaps, errors.
+"""Ingestion health per tier: status, last tick, coverage over the last hour and today, gaps.
 
-Everything comes from `ingest_polls` (one row per tier and grid tick). Coverage needs the grid:
-the watchlist's is POLL_INTERVAL_S; the catalogue's is CATALOGUE_INTERVAL_S, or, when that is 0
-(automatic, chosen by the rate planner in the pipeline), the spacing of its recorded ticks.
+Everything comes from `ingest_polls` (one row per tier and grid tick); which lost ticks mean
+"not running" and which mean "failing" is decided by `kalshi_api.ingestion_health`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Final, Literal
 
 from fastapi import APIRouter
 
 from kalshi_api.deps import ReadsDep, ReposDep, SettingsDep
+from kalshi_api.ingestion_health import Coverage, TierHealth, tier_health
 from kalshi_api.queries import ApiReads
 from kalshi_api.schemas import (
     CoverageOut,
@@ -25,7 +24,7 @@ from kalshi_api.schemas import (
 )
 from kalshi_core.settings import Settings
 from kalshi_core.storage.database import Repositories
-from kalshi_core.storage.repositories import CoverageReport
+from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader
 
 router = APIRouter(
     prefix="/api/v1/ingestion",
@@ -38,50 +37,43 @@ TIERS: Final[tuple[Tier, ...]] = ("watchlist", "catalogue")
 RECENT_ERRORS: Final = 20
 
 
-def _coverage(report: CoverageReport) -> CoverageOut:
+def coverage_out(c: Coverage) -> CoverageOut:
     return CoverageOut(
-        start=report.start,
-        end=report.end,
-        expected=report.expected,
-        ok=report.ok,
-        missed=report.missed,
-        errors=report.errors,
-        ratio=report.ratio,
-        gaps=[GapOut(start=a, end=b) for a, b in report.gaps],
+        start=c.start,
+        end=c.end,
+        expected=c.expected,
+        ok=c.ok,
+        missed=c.missed,
+        errors=c.errors,
+        ratio=c.ratio,
+        failed=c.failed,
+        not_running=c.not_running,
+        pending=c.pending,
+        running_ratio=c.running_ratio,
+        gaps=[GapOut(start=g.start, end=g.end, kind=g.kind) for g in c.gaps],
     )
-
-
-async def _interval(reads: ApiReads, settings: Settings, tier: Tier, now: datetime) -> int | None:
-    if tier == "watchlist":
-        return settings.poll_interval_s
-    if settings.catalogue_interval_s:
-        return settings.catalogue_interval_s
-    # Automatic cadence: grid ticks are multiples of the interval, so the smallest spacing
-    # between recorded ticks is the interval (or a multiple of it if ticks were lost).
-    ticks = await reads.recent_ticks(tier, now - timedelta(hours=1))
-    gaps = [int((a - b).total_seconds()) for a, b in pairwise(ticks)]
-    positive = [g for g in gaps if g > 0]
-    return min(positive) if positive else None
 
 
 async def tier_status(
     repos: Repositories, reads: ApiReads, settings: Settings, tier: Tier, now: datetime
 ) -> TierStatusOut:
+    health: TierHealth = await tier_health(
+        PostgresPollTickReader(repos.db), reads, settings, tier, now, with_today=True
+    )
     last = await repos.polls.last(tier)
-    interval = await _interval(reads, settings, tier, now)
-    hour = today = None
-    if interval:
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        hour = _coverage(await repos.polls.coverage(tier, now - timedelta(hours=1), now, interval))
-        today = _coverage(await repos.polls.coverage(tier, midnight, now, interval))
     errors = await reads.recent_errors(tier, now - timedelta(hours=24), RECENT_ERRORS)
     return TierStatusOut(
         tier=tier,
-        interval_s=interval,
+        enabled=health.enabled,
+        status=health.status,
+        reasons=health.reasons,
+        interval_s=health.interval_s,
+        stale_after_s=health.stale_after_s,
         last_tick=PollOut.model_validate(last) if last is not None else None,
-        last_ok_tick=await reads.last_ok_tick(tier),
-        last_hour=hour,
-        today=today,
+        last_ok_tick=health.last_ok_tick,
+        last_live_tick=health.last_live_tick,
+        last_hour=None if health.last_hour is None else coverage_out(health.last_hour),
+        today=None if health.today is None else coverage_out(health.today),
         recent_errors=[PollOut.model_validate(e) for e in errors],
     )
 
@@ -89,7 +81,7 @@ async def tier_status(
 @router.get(
     "/status",
     name="status",
-    summary="Ingestion coverage, gaps and errors per tier",
+    summary="Ingestion status, coverage, gaps and errors per tier",
     response_model=IngestionStatusOut,
 )
 async def ingestion_status(

@@ -80,7 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ingestion coverage, gaps and errors per tier */
+        /** Ingestion status, coverage, gaps and errors per tier */
         get: operations["ingestion-status"];
         put?: never;
         post?: never;
@@ -191,7 +191,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness of the API and its database, plus ingestion freshness */
+        /** Liveness of the API and its database, plus ingestion status per tier */
         get: operations["health-check"];
         put?: never;
         post?: never;
@@ -348,20 +348,43 @@ export interface components {
              * @description Grid ticks in the window.
              */
             expected: number;
-            /** Gaps */
+            /**
+             * Failed
+             * @description Ticks a running poller lost: errors and ticks it missed.
+             */
+            failed: number;
+            /**
+             * Gaps
+             * @description Runs of lost ticks of one kind, oldest first.
+             */
             gaps: components["schemas"]["GapOut"][];
             /**
              * Missed
              * @description Grid ticks recorded as missed or not recorded at all.
              */
             missed: number;
+            /**
+             * Not Running
+             * @description Ticks no poller was running for.
+             */
+            not_running: number;
             /** Ok */
             ok: number;
+            /**
+             * Pending
+             * @description Newest ticks not recorded yet that may still be in flight.
+             */
+            pending: number;
             /**
              * Ratio
              * @description ok / expected (1.0 for an empty window).
              */
             ratio: number;
+            /**
+             * Running Ratio
+             * @description ok / (ok + failed): the share of ticks a running poller got (1.0 if none).
+             */
+            running_ratio: number;
             /**
              * Start
              * Format: date-time
@@ -444,8 +467,24 @@ export interface components {
              * @description Seconds since the last ok tick.
              */
             age_s: number | null;
+            /**
+             * Enabled
+             * @description Whether this API's settings enable the tier (a watchlist is configured; CATALOGUE_ENABLED); a disabled tier is expected to be not_running.
+             */
+            enabled: boolean;
             /** Last Ok Tick */
             last_ok_tick: string | null;
+            /**
+             * Reasons
+             * @description Why the tier has its status, in words.
+             */
+            reasons: string[];
+            /**
+             * Status
+             * @description ok; degraded: a running poller lost ticks in the last hour; failing: everything it attempted for stale_after_s failed, or under 80% of the last hour's attempted ticks were ok; not_running: nothing polled for stale_after_s (stopped), or never polled. Periods when ingestion was not running never make a tier degraded or failing (kalshi_api.ingestion_health).
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "failing" | "not_running";
             /**
              * Tier
              * @enum {string}
@@ -457,13 +496,19 @@ export interface components {
             /**
              * End
              * Format: date-time
-             * @description Last missing grid tick.
+             * @description Last lost grid tick.
              */
             end: string;
             /**
+             * Kind
+             * @description not_running: no poller was polling (the workbench was stopped: ticks a later run recorded as 'no run polled this tick', ticks before a run's first attempt, ticks never recorded); failed: a running poller attempted the ticks or fell behind.
+             * @enum {string}
+             */
+            kind: "not_running" | "failed";
+            /**
              * Start
              * Format: date-time
-             * @description First missing grid tick.
+             * @description First lost grid tick.
              */
             start: string;
         };
@@ -483,7 +528,7 @@ export interface components {
             detail?: string | null;
             /**
              * Ingestion
-             * @description Freshness of ingestion; informative only, it never fails the check.
+             * @description Ingestion state and freshness per tier; informative only, it never fails the check (empty when the database does not answer).
              */
             ingestion: components["schemas"]["FreshnessOut"][];
             /**
@@ -805,20 +850,46 @@ export interface components {
         /** TierStatusOut */
         TierStatusOut: {
             /**
+             * Enabled
+             * @description Whether this API's settings enable the tier (a watchlist is configured; CATALOGUE_ENABLED); a disabled tier is expected to be not_running.
+             */
+            enabled: boolean;
+            /**
              * Interval S
              * @description Poll grid in seconds (configured, or inferred from recorded ticks when the catalogue cadence is automatic); null when unknown.
              */
             interval_s: number | null;
             last_hour: components["schemas"]["CoverageOut"] | null;
+            /**
+             * Last Live Tick
+             * @description Newest tick a running poller attempted (ok or failed).
+             */
+            last_live_tick: string | null;
             /** Last Ok Tick */
             last_ok_tick: string | null;
             /** @description Newest recorded tick, whatever its status. */
             last_tick: components["schemas"]["PollOut"] | null;
             /**
+             * Reasons
+             * @description Why the tier has its status, in words.
+             */
+            reasons: string[];
+            /**
              * Recent Errors
              * @description Error ticks of the last 24 hours.
              */
             recent_errors: components["schemas"]["PollOut"][];
+            /**
+             * Stale After S
+             * @description Without a polled tick for this long the tier is not_running (10 grid intervals, at least 60 s); null when the grid is unknown.
+             */
+            stale_after_s: number | null;
+            /**
+             * Status
+             * @description ok; degraded: a running poller lost ticks in the last hour; failing: everything it attempted for stale_after_s failed, or under 80% of the last hour's attempted ticks were ok; not_running: nothing polled for stale_after_s (stopped), or never polled. Periods when ingestion was not running never make a tier degraded or failing (kalshi_api.ingestion_health).
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "failing" | "not_running";
             /**
              * Tier
              * @enum {string}

@@ -1,15 +1,17 @@
-/** The header's health light: API + database up (green), ingestion stale (amber), down (red). */
+/**
+ * The header's health light: API + database up (green), ingestion failing (amber), ingestion not
+ * running (slate: stopped, not broken), API or database down (red). A degraded tier (a few lost
+ * ticks) and a tier the settings do not enable stay green here; the ingestion page has the detail.
+ */
 import { useQuery } from "@tanstack/react-query";
 
 import { explainError } from "@/components/explain-error";
 import { healthQuery } from "@/features/health/queries";
+import { STATE_TEXT } from "@/features/ingestion/tier-health";
 import { formatAge } from "@/lib/format";
 import { cn } from "@/lib/cn";
 
-/** Ingestion older than this (seconds) turns the light amber; the API still serves. */
-export const STALE_INGESTION_S = 120;
-
-export type Light = "ok" | "warn" | "bad" | "unknown";
+export type Light = "ok" | "warn" | "bad" | "idle" | "unknown";
 
 export function HealthIndicator() {
   const { data, error } = useQuery(healthQuery());
@@ -26,11 +28,21 @@ export function HealthIndicator() {
       text = "Database unavailable";
       title = data.detail ?? "";
     } else {
-      const ages = data.ingestion.map((f) => f.age_s);
-      const stale = ages.some((a) => a === null || a > STALE_INGESTION_S);
-      light = stale ? "warn" : "ok";
-      text = stale ? "API ok · ingestion stale" : "API ok";
-      title = data.ingestion.map((f) => `${f.tier}: last ok tick ${formatAge(f.age_s)} ago`).join("\n");
+      // A tier the settings do not enable is expected to be not running: no light for it.
+      const enabled = data.ingestion.filter((f) => f.enabled);
+      const failing = enabled.filter((f) => f.status === "failing");
+      const stopped = enabled.filter((f) => f.status === "not_running");
+      const flagged = failing.length > 0 ? failing : stopped;
+      light = failing.length > 0 ? "warn" : stopped.length > 0 ? "idle" : "ok";
+      text =
+        flagged.length > 0
+          ? `API ok · ${flagged.map((f) => f.tier).join(", ")} ${STATE_TEXT[flagged[0]?.status ?? "ok"]}`
+          : "API ok";
+      title = data.ingestion
+        .map((f) =>
+          [`${f.tier}: ${STATE_TEXT[f.status]}`, `last ok tick ${formatAge(f.age_s)} ago`, ...f.reasons].join(" · "),
+        )
+        .join("\n");
     }
   }
   return (
@@ -48,6 +60,7 @@ export function HealthIndicator() {
           light === "ok" && "bg-status-ok",
           light === "warn" && "bg-status-warn",
           light === "bad" && "bg-status-bad",
+          light === "idle" && "bg-status-idle",
           light === "unknown" && "bg-muted-foreground/40",
         )}
       />

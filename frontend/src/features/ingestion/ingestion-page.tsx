@@ -1,4 +1,7 @@
-/** Ingestion health per tier: freshness, coverage, gaps and recent errors, refreshed every 5 s. */
+/**
+ * Ingestion health per tier: status, freshness, coverage, gaps and recent errors, refreshed every
+ * 5 s. Ticks lost while nothing was running and ticks a running poller lost read differently.
+ */
 import { useSuspenseQuery } from "@tanstack/react-query";
 
 import type { Schemas, TierStatus } from "@/api/client";
@@ -17,34 +20,27 @@ import {
   TableRow,
 } from "@/components/ui/table";
 import { ingestionStatusQuery } from "@/features/ingestion/queries";
-import { tierHealth, type Level } from "@/features/ingestion/tier-health";
+import {
+  GAP_LEVEL,
+  GAP_TEXT,
+  LEVEL_DOT_CLASS,
+  LEVEL_TEXT_CLASS,
+  tierHealth,
+  type TierHealth,
+} from "@/features/ingestion/tier-health";
 import { formatAge, formatCount, formatPercent } from "@/lib/format";
 import { cn } from "@/lib/cn";
 
-const LEVEL_TEXT: Record<Level, string> = { ok: "healthy", warn: "degraded", bad: "failing" };
-
-function LevelBadge({ level }: { level: Level }) {
+function StateBadge({ health }: { health: TierHealth }) {
   return (
     <Badge
       variant="outline"
-      data-level={level}
-      className={cn(
-        "gap-1.5",
-        level === "ok" && "text-status-ok",
-        level === "warn" && "text-status-warn",
-        level === "bad" && "text-status-bad",
-      )}
+      data-level={health.level}
+      data-status={health.state}
+      className={cn("gap-1.5", LEVEL_TEXT_CLASS[health.level])}
     >
-      <span
-        aria-hidden
-        className={cn(
-          "size-2 rounded-full",
-          level === "ok" && "bg-status-ok",
-          level === "warn" && "bg-status-warn",
-          level === "bad" && "bg-status-bad",
-        )}
-      />
-      {LEVEL_TEXT[level]}
+      <span aria-hidden className={cn("size-2 rounded-full", LEVEL_DOT_CLASS[health.level])} />
+      {health.text}
     </Badge>
   );
 }
@@ -64,8 +60,11 @@ function Coverage({ label, c }: { label: string; c: Schemas["CoverageOut"] | nul
       <dt className="text-muted-foreground text-xs uppercase">{label}</dt>
       <dd className="text-lg font-semibold tabular-nums">{formatPercent(c.ratio)}</dd>
       <dd className="text-muted-foreground text-xs tabular-nums">
-        {formatCount(c.ok)} / {formatCount(c.expected)} ticks ok · {formatCount(c.missed)} missed ·{" "}
-        {formatCount(c.errors)} errors
+        {formatCount(c.ok)} / {formatCount(c.expected)} ticks ok · {formatCount(c.failed)} failed (
+        {formatCount(c.errors)} errors) · {formatCount(c.not_running)} not running
+      </dd>
+      <dd className="text-muted-foreground text-xs tabular-nums">
+        {formatPercent(c.running_ratio)} ok while running
       </dd>
     </div>
   );
@@ -78,7 +77,7 @@ function TierCard({ tier, now }: { tier: TierStatus; now: number }) {
     <Card data-testid={`tier-${tier.tier}`}>
       <CardHeader>
         <CardTitle className="flex items-center gap-3 capitalize">
-          {tier.tier} <LevelBadge level={health.level} />
+          {tier.tier} <StateBadge health={health} />
         </CardTitle>
         <CardDescription>
           {tier.interval_s ? `Polled every ${tier.interval_s}s` : "Poll interval unknown"}
@@ -108,9 +107,16 @@ function TierCard({ tier, now }: { tier: TierStatus; now: number }) {
             ) : (
               <ul className="space-y-1 text-sm tabular-nums">
                 {gaps.map((g) => (
-                  <li key={g.start}>
-                    <Time iso={g.start} variant="time" /> – <Time iso={g.end} variant="time" /> (
-                    {formatAge((Date.parse(g.end) - Date.parse(g.start)) / 1000 + (tier.interval_s ?? 0))})
+                  <li key={g.start} data-gap-kind={g.kind} className="flex items-center gap-2">
+                    <span
+                      aria-hidden
+                      className={cn("size-2 shrink-0 rounded-full", LEVEL_DOT_CLASS[GAP_LEVEL[g.kind]])}
+                    />
+                    <span>
+                      <Time iso={g.start} variant="time" /> – <Time iso={g.end} variant="time" /> (
+                      {formatAge((Date.parse(g.end) - Date.parse(g.start)) / 1000 + (tier.interval_s ?? 0))})
+                    </span>
+                    <span className={cn("text-xs", LEVEL_TEXT_CLASS[GAP_LEVEL[g.kind]])}>{GAP_TEXT[g.kind]}</span>
                   </li>
                 ))}
               </ul>

@@ -1,53 +1,72 @@
 /**
- * Green / amber / red for an ingestion tier, with the reasons in words.
+ * How an ingestion tier's status reads and which colour it takes.
  *
- * red: no ok tick ever, or the last ok tick is older than 10 grid intervals (ingestion stopped),
- *      or under 80% of the last hour's ticks are ok;
- * amber: the last ok tick is older than 3 intervals, under 99% of the last hour is ok,
- *      or there were errors in the last hour;
- * green otherwise.
+ * The API decides the status (kalshi_api.ingestion_health) and says why in `reasons`; the SPA
+ * only presents it. "Not running" (nothing polled: the workbench or its daemon is stopped, or
+ * was) is not a failure of the poller, so it has its own word and a neutral colour, apart from
+ * "degraded" (amber) and "failing" (red), which are about ticks a running poller lost.
  */
-import type { TierStatus } from "@/api/client";
-import { ageSeconds, formatAge, formatPercent } from "@/lib/format";
+import type { Schemas, TierStatus } from "@/api/client";
+import { ageSeconds } from "@/lib/format";
 
-export type Level = "ok" | "warn" | "bad";
+export type TierState = TierStatus["status"];
+export type GapKind = Schemas["GapOut"]["kind"];
+/** The colour: `data-level` on the badge, one of the `status-*` CSS colours. */
+export type Level = "ok" | "warn" | "bad" | "idle";
+
+export const STATE_TEXT: Record<TierState, string> = {
+  ok: "healthy",
+  degraded: "degraded",
+  failing: "failing",
+  not_running: "not running",
+};
+
+export const STATE_LEVEL: Record<TierState, Level> = {
+  ok: "ok",
+  degraded: "warn",
+  failing: "bad",
+  not_running: "idle",
+};
+
+export const GAP_TEXT: Record<GapKind, string> = {
+  not_running: "not running",
+  failed: "failed",
+};
+
+export const GAP_LEVEL: Record<GapKind, Level> = {
+  not_running: "idle",
+  failed: "bad",
+};
+
+export const LEVEL_TEXT_CLASS: Record<Level, string> = {
+  ok: "text-status-ok",
+  warn: "text-status-warn",
+  bad: "text-status-bad",
+  idle: "text-status-idle",
+};
+
+export const LEVEL_DOT_CLASS: Record<Level, string> = {
+  ok: "bg-status-ok",
+  warn: "bg-status-warn",
+  bad: "bg-status-bad",
+  idle: "bg-status-idle",
+};
 
 export interface TierHealth {
+  state: TierState;
   level: Level;
+  text: string;
+  /** Seconds since the last ok tick, or null when there never was one. */
   ageS: number | null;
   reasons: string[];
 }
 
-const worse = (a: Level, b: Level): Level => (a === "bad" || b === "bad" ? "bad" : a === "warn" || b === "warn" ? "warn" : "ok");
-
 export function tierHealth(tier: TierStatus, now: number): TierHealth {
-  const reasons: string[] = [];
-  let level: Level = "ok";
-  const ageS = ageSeconds(tier.last_ok_tick, now);
-  const interval = tier.interval_s ?? 60;
-  if (ageS === null) {
-    return { level: "bad", ageS, reasons: ["no successful tick recorded"] };
-  }
-  if (ageS > 10 * interval) {
-    level = "bad";
-    reasons.push(`last ok tick ${formatAge(ageS)} ago (grid ${interval}s)`);
-  } else if (ageS > 3 * interval) {
-    level = worse(level, "warn");
-    reasons.push(`last ok tick ${formatAge(ageS)} ago (grid ${interval}s)`);
-  }
-  const hour = tier.last_hour;
-  if (hour && hour.expected > 0) {
-    if (hour.ratio < 0.8) {
-      level = "bad";
-      reasons.push(`only ${formatPercent(hour.ratio)} of the last hour's ticks ok`);
-    } else if (hour.ratio < 0.99) {
-      level = worse(level, "warn");
-      reasons.push(`${formatPercent(hour.ratio)} of the last hour's ticks ok`);
-    }
-    if (hour.errors > 0) {
-      level = worse(level, "warn");
-      reasons.push(`${hour.errors} error tick${hour.errors === 1 ? "" : "s"} in the last hour`);
-    }
-  }
-  return { level, ageS, reasons };
+  return {
+    state: tier.status,
+    level: STATE_LEVEL[tier.status],
+    text: STATE_TEXT[tier.status],
+    ageS: ageSeconds(tier.last_ok_tick, now),
+    reasons: tier.reasons,
+  };
 }

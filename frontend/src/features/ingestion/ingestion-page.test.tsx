@@ -1,0 +1,171 @@
+/**
+ * Contract: the ingestion page tells "not running" (nothing polled: the workbench was or is
+ * stopped) apart from "failing" (a running poller loses its ticks), in words and colour, for a
+ * tier's badge and for each gap; a restart after hours off reads healthy, with its gap listed
+ * as not running. The header's light does the same with `/health`.
+ */
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import type { IngestionStatus, Schemas, TierStatus } from "@/api/client";
+import { json, mockApi } from "@/test/api-mock";
+import { renderRoute } from "@/test/render";
+
+const NOW = Date.parse("2026-11-27T12:00:00Z");
+const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+const health = {
+  status: "ok",
+  database: "ok",
+  detail: null,
+  checked_at: iso(0),
+  ingestion: [],
+};
+
+function coverage(
+  ok: number,
+  expected: number,
+  lost: { failed?: number; errors?: number; notRunning?: number },
+  gaps: Schemas["GapOut"][],
+): Schemas["CoverageOut"] {
+  const failed = lost.failed ?? 0;
+  const errors = lost.errors ?? 0;
+  return {
+    start: iso(HOUR),
+    end: iso(0),
+    expected,
+    ok,
+    missed: expected - ok - errors,
+    errors,
+    ratio: ok / expected,
+    failed,
+    not_running: lost.notRunning ?? 0,
+    pending: 0,
+    running_ratio: ok + failed > 0 ? ok / (ok + failed) : 1,
+    gaps,
+  };
+}
+
+function tier(
+  name: TierStatus["tier"],
+  status: TierStatus["status"],
+  reasons: string[],
+  hour: Schemas["CoverageOut"],
+): TierStatus {
+  return {
+    tier: name,
+    enabled: true,
+    status,
+    reasons,
+    interval_s: 5,
+    stale_after_s: 60,
+    last_tick: null,
+    last_ok_tick: iso(5_000),
+    last_live_tick: iso(5_000),
+    last_hour: hour,
+    today: hour,
+    recent_errors: [],
+  };
+}
+
+function render(tiers: TierStatus[]) {
+  const body: IngestionStatus = { generated_at: iso(0), tiers };
+  mockApi({ "/health": () => json(health), "/api/v1/ingestion/status": () => json(body) });
+  renderRoute("/ingestion");
+}
+
+function badge(card: HTMLElement): HTMLElement {
+  const el = card.querySelector<HTMLElement>("[data-level]");
+  expect(el).not.toBeNull();
+  return el as HTMLElement;
+}
+
+describe("ingestion page", () => {
+  it("shows a restart after hours off as healthy, with the gap as not running", async () => {
+    // 50 minutes of the last hour were lost while the workbench was off: not a failure.
+    const hour = coverage(120, 720, { notRunning: 600 }, [
+      { start: iso(HOUR), end: iso(10 * MIN + 5_000), kind: "not_running" },
+    ]);
+    render([tier("watchlist", "ok", ["not running for 3 h 10 min today (ingestion was stopped)"], hour)]);
+    const card = await screen.findByTestId("tier-watchlist");
+    expect(badge(card).textContent).toBe("healthy");
+    expect(badge(card)).toHaveAttribute("data-level", "ok");
+    expect(badge(card).className).toContain("text-status-ok");
+    expect(card.textContent).not.toMatch(/failing/);
+    const [gap] = within(card).getAllByRole("listitem");
+    expect(gap).toHaveAttribute("data-gap-kind", "not_running");
+    expect(gap?.textContent).toContain("not running");
+    expect(gap?.querySelector(".bg-status-idle")).not.toBeNull();
+    expect(card.textContent).toContain("not running for 3 h 10 min today");
+    expect(card.textContent).toContain("600 not running");
+  });
+
+  it("words and colours not running apart from failing", async () => {
+    const erroring = coverage(680, 720, { failed: 40, errors: 40 }, [
+      { start: iso(2 * MIN), end: iso(5_000), kind: "failed" },
+    ]);
+    const stopped = coverage(0, 720, { notRunning: 720 }, [
+      { start: iso(HOUR), end: iso(20_000), kind: "not_running" },
+    ]);
+    render([
+      tier("watchlist", "failing", ["failing: every tick for 2 min failed"], erroring),
+      tier("catalogue", "not_running", ["not running: nothing polled for 2 h"], stopped),
+    ]);
+    const watch = await screen.findByTestId("tier-watchlist");
+    expect(badge(watch).textContent).toBe("failing");
+    expect(badge(watch)).toHaveAttribute("data-level", "bad");
+    expect(badge(watch).className).toContain("text-status-bad");
+    const failedGap = within(watch).getAllByRole("listitem")[0];
+    expect(failedGap).toHaveAttribute("data-gap-kind", "failed");
+    expect(failedGap?.textContent).toContain("failed");
+    expect(failedGap?.querySelector(".bg-status-bad")).not.toBeNull();
+
+    const cat = screen.getByTestId("tier-catalogue");
+    expect(badge(cat).textContent).toBe("not running");
+    expect(badge(cat)).toHaveAttribute("data-level", "idle");
+    expect(badge(cat)).toHaveAttribute("data-status", "not_running");
+    expect(badge(cat).className).toContain("text-status-idle");
+    expect(badge(cat).className).not.toMatch(/status-(bad|warn)/);
+    expect(cat.textContent).toContain("nothing polled for 2 h");
+  });
+});
+
+describe("header health light", () => {
+  function freshness(tier: "watchlist" | "catalogue", status: TierStatus["status"], enabled = true) {
+    return { tier, enabled, status, reasons: [], last_ok_tick: iso(5_000), age_s: 5 };
+  }
+
+  async function light(ingestion: ReturnType<typeof freshness>[]) {
+    mockApi({
+      "/health": () => json({ ...health, ingestion }),
+      "/api/v1/backtests": () => json([], { total: 0 }),
+    });
+    renderRoute("/backtests");
+    const el = await screen.findByTestId("health-indicator");
+    await waitFor(() => {
+      expect(el.getAttribute("data-light")).not.toBe("unknown");
+    });
+    return el;
+  }
+
+  it("says not running, apart from failing", async () => {
+    const stopped = await light([freshness("watchlist", "not_running"), freshness("catalogue", "ok")]);
+    expect(stopped).toHaveAttribute("data-light", "idle");
+    expect(stopped.textContent).toContain("API ok · watchlist not running");
+    expect(stopped.querySelector(".bg-status-idle")).not.toBeNull();
+  });
+
+  it("says failing in amber", async () => {
+    const failing = await light([freshness("watchlist", "failing"), freshness("catalogue", "not_running")]);
+    expect(failing).toHaveAttribute("data-light", "warn");
+    expect(failing.textContent).toContain("API ok · watchlist failing");
+  });
+
+  it("stays green for degraded tiers and tiers the settings do not enable", async () => {
+    const fine = await light([freshness("watchlist", "degraded"), freshness("catalogue", "not_running", false)]);
+    expect(fine).toHaveAttribute("data-light", "ok");
+    expect(fine.textContent).toContain("API ok");
+  });
+});
