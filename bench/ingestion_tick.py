@@ -66,7 +66,10 @@ async def catalogue(client: KalshiClient, repos, scans: int) -> list[dict[str, f
         s0 = time.perf_counter()
         await repos.markets.upsert_markets(scan.markets) if i == 0 else None
         u1 = time.perf_counter()
-        poll = IngestPoll(tier="catalogue", tick=tick, markets_seen=len(scan.snapshots))
+        # with its grid interval, as ingestion does: save_many also records coverage spans
+        poll = IngestPoll(
+            tier="catalogue", tick=tick, markets_seen=len(scan.snapshots), interval_s=15
+        )
         # A catalogue tick keeps its raw pages once per RAW_PAGES_CATALOGUE_EVERY_S (900 s by
         # default, 1 scan in 60): the typical tick writes none; the sampled one's extra cost
         # (compress + insert) is timed on its own.

@@ -68,6 +68,7 @@ class TickOutcome:
     retries: int = 0
     http_429s: int = 0
     error: str | None = None
+    too_late: int = 0  # observations refused as too old to place in the history (see save_many)
 
 
 @dataclass(slots=True)
@@ -271,6 +272,12 @@ async def _poll_tick(
             result.snapshots, poll=poll, raw_pages=result.raw_pages if keep_raw else ()
         )
         outcome.rows_written = saved.written
+        outcome.too_late = saved.too_late
+        if saved.too_late:
+            log.warning(
+                "observations too old to place refused",
+                extra={"tier": grid.tier, "tick": tick.isoformat(), "too_late": saved.too_late},
+            )
         t2 = time.perf_counter()
         outcome.commit_s = t2 - t1
         outcome.tick_to_commit_s = (datetime.now(UTC) - tick).total_seconds()

@@ -167,6 +167,7 @@ def _materialization(report: WindowReport, pages: list[bytes]) -> dg.Materialize
         "ticks_error": report.count("error"),
         "tick_coverage": round(coverage, 4),
         "rows_written": report.rows_written,
+        "rows_too_late": sum(o.too_late for o in report.outcomes),
         "markets_seen": report.markets_seen,
         "http_p50_ms": ms("http_s", 0.5),
         "http_p95_ms": ms("http_s", 0.95),
