@@ -354,7 +354,9 @@ async def test_row_by_row_save_matches_save_many(
         await repos.markets.save_many(tick)
     batch_state = await _table_state(db)
     async with db.acquire() as conn:
-        await conn.execute("TRUNCATE market_snapshots, market_latest, markets RESTART IDENTITY CASCADE")
+        await conn.execute(
+            "TRUNCATE market_snapshots, market_latest, markets RESTART IDENTITY CASCADE"
+        )
     for tick in ticks:
         for s in tick:
             await repos.markets.save(s)
