@@ -327,6 +327,35 @@ market_close_times = Table(
     PrimaryKeyConstraint("market_id", "known_from", name="market_close_times_pkey"),
 )
 
+# --- migration 7: calibration analyses -----------------------------------------------------
+
+# One row per analysis (scope + parameters); the ~10 bands are read and written whole, so they are
+# jsonb with Decimal figures as strings (see migration 0007 and docs/CALIBRATION.md).
+calibration_results = Table(
+    "calibration_results",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("series_ticker", Text),  # NULL: every series
+    Column("close_window_s", Integer, nullable=False),
+    Column("band_edges", ARRAY(Numeric), nullable=False),
+    Column("flat_rate", Numeric),
+    Column("markets", Integer, nullable=False),
+    Column("observations", BigInteger, nullable=False),
+    Column("contracts", Numeric, nullable=False),
+    Column("brier", Numeric),
+    Column("first_trade_at", TZ),
+    Column("last_trade_at", TZ),
+    Column("exclusions", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("bands", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("computed_at", TZ, nullable=False, server_default=text("now()")),
+    CheckConstraint("close_window_s >= 0", name="calibration_results_close_window_s"),
+    CheckConstraint("cardinality(band_edges) >= 2", name="calibration_results_band_edges"),
+    CheckConstraint(
+        "markets >= 0 AND observations >= 0 AND contracts >= 0", name="calibration_results_counts"
+    ),
+    Index("calibration_results_series_computed_idx", "series_ticker", "computed_at"),
+)
+
 PARTITIONED: dict[str, str] = {"market_snapshots": "observed_at", "raw_pages": "fetched_at"}
 """Day-partitioned tables and their partition key column."""
 
@@ -337,6 +366,7 @@ DATA_TABLES: tuple[str, ...] = (
     "raw_pages",
     "ingest_polls",
     "backtest_results",
+    "calibration_results",
     "market_trades",
     "market_candles",
     "market_close_times",
