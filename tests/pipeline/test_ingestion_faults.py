@@ -105,13 +105,15 @@ async def integrity(db: Database, tier: str, start: datetime, end: datetime) -> 
             "SELECT count(*) FROM (SELECT 1 FROM market_snapshots GROUP BY market_id, observed_at "
             "HAVING count(*) > 1) d"
         )
+        # rows carry when their page arrived; the tick they belong to is their sequence (the
+        # tick's epoch milliseconds)
         rows = {
-            r["observed_at"]: r["n"]
+            datetime.fromtimestamp(r["sequence"] / 1000, UTC): r["n"]
             for r in await conn.fetch(
-                "SELECT observed_at, count(*) AS n FROM market_snapshots "
-                "WHERE observed_at >= $1 AND observed_at < $2 GROUP BY 1",
-                start,
-                end,
+                "SELECT sequence, count(*) AS n FROM market_snapshots "
+                "WHERE sequence >= $1 AND sequence < $2 GROUP BY 1",
+                int(start.timestamp() * 1000),
+                int(end.timestamp() * 1000),
             )
         }
         polls = {
@@ -209,7 +211,19 @@ def _free_port() -> int:
 
 
 def _pg_bin() -> Path:
-    return sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    """PostgreSQL's server binaries: on PATH (most installs), else Debian's versioned folder,
+    else where `pg_config` says."""
+    initdb = shutil.which("initdb")
+    if initdb is not None:
+        return Path(initdb).parent
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    if debian:
+        return debian[-1]
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        raise RuntimeError("PostgreSQL server binaries not found (initdb, pg_config)")
+    out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
 
 
 def _as_postgres(args: list[str]) -> list[str]:
