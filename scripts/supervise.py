@@ -20,6 +20,7 @@ Its own lines go to stderr and into the component's log.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -35,7 +36,7 @@ POLL_S = 0.2
 
 
 def log(msg: str) -> None:
-    sys.stderr.write(f"[supervise {datetime.now():%H:%M:%S}] {msg}\n")
+    sys.stderr.write(f"[supervise {datetime.now().astimezone():%H:%M:%S}] {msg}\n")
     sys.stderr.flush()
 
 
@@ -63,14 +64,14 @@ class Component:
     def note(self, msg: str) -> None:
         log(f"{self.name}: {msg}")
         with self.log_path.open("a") as f:
-            f.write(f"[supervise {datetime.now():%Y-%m-%d %H:%M:%S}] {msg}\n")
+            f.write(f"[supervise {datetime.now().astimezone():%Y-%m-%d %H:%M:%S}] {msg}\n")
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
             # a session of its own: a signal to the component's group never reaches the others,
             # and a terminal's Ctrl-C reaches only the supervisor, which then stops everything
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # noqa: S603 (the developer's own commands)
                 self.argv,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -84,10 +85,8 @@ class Component:
     def signal_group(self, sig: int) -> None:
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def group_alive(self) -> bool:
         if self.proc is None:

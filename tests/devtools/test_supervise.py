@@ -55,9 +55,7 @@ def wait_for(what: str, cond: Callable[[], bool], timeout: float = 15.0) -> None
 def pids(path: Path) -> list[tuple[int, int]]:
     if not path.exists():
         return []
-    return [
-        (int(a), int(b)) for a, b in (line.split() for line in path.read_text().splitlines())
-    ]
+    return [(int(a), int(b)) for a, b in (line.split() for line in path.read_text().splitlines())]
 
 
 class Stack:
@@ -122,12 +120,14 @@ def test_killing_each_component_restarts_only_that_one(stack: Callable[..., Stac
         s.wait_started(name, starts + 1)
         new_pid, new_child = s.current(name)
         assert new_pid != pid
-        assert alive(new_pid) and alive(new_child)
+        assert alive(new_pid)
+        assert alive(new_child)
         # the killed component's own child was cleaned up before the restart
         wait_for(f"{name}'s orphaned child to go", lambda child=child: not alive(child))
         for other, (opid, ochild) in others.items():
             assert s.current(other) == (opid, ochild), f"{other} was restarted too"
-            assert alive(opid) and alive(ochild), f"{other} died when {name} was killed"
+            assert alive(opid), f"{other} died when {name} was killed"
+            assert alive(ochild), f"{other}'s child died when {name} was killed"
     out = s.output()
     for name in NAMES:
         assert f"{name}: exited (signal SIGKILL)" in out
