@@ -234,7 +234,7 @@ class BacktestResult(_Frozen):
     strategy_name: str
     params: dict[str, Any] = Field(default_factory=dict)
     universe: dict[str, Any] = Field(default_factory=dict)
-    data_source: Literal["snapshots", "candles"] = "snapshots"
+    data_source: Literal["snapshots", "candles", "trades"] = "snapshots"
     start: AwareDatetime
     end: AwareDatetime
     total_pnl: Decimal

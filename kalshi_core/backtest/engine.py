@@ -81,6 +81,7 @@ def provenance(
         "staleness": str(quotes.staleness),
         "sizes_capped": quotes.sizes_capped,
         "fill_delay_bars": fill_delay_bars,
+        "max_wait_bars": quotes.max_wait_bars,
     }
     clash = sorted(set(facts) & set(scope or {}))
     if clash:
@@ -100,6 +101,19 @@ class KernelRun:
     t1: int
 
 
+def check_fill_delay(quotes: QuoteArrays, fill_delay_bars: int) -> None:
+    """Refuse a fill delay the data cannot honour."""
+    if fill_delay_bars < 0:
+        raise ValueError("fill_delay_bars must be >= 0")
+    if fill_delay_bars == 0 and quotes.data_source == "trades":
+        # A bar's prints happened before its grid time, some of them before the print the
+        # signal saw: filling in the signal's own bar would trade before the signal existed.
+        raise ValueError(
+            "trade-only data needs fill_delay_bars >= 1: an order can only meet a print made "
+            "after its signal, and the signal's own bar holds prints from before it"
+        )
+
+
 def run_kernel(
     quotes: QuoteArrays,
     signals: Signals,
@@ -110,12 +124,13 @@ def run_kernel(
     fill_delay_bars: int = 1,
     sample_idx: npt.NDArray[np.int64] | None = None,
 ) -> KernelRun:
-    """Fill rules over bars [t0, t1): the orders that fill and the sampled PnL curve."""
+    """Fill rules over bars [t0, t1): the orders that fill and the sampled PnL curve.
+
+    Orders fill against the quotes' fill view and wait up to ``quotes.max_wait_bars``."""
     end = quotes.n_bars if t1 is None else t1
     if not 0 <= t0 < end <= quotes.n_bars:
         raise ValueError(f"bad window [{t0}, {end}) for {quotes.n_bars} bars")
-    if fill_delay_bars < 0:
-        raise ValueError("fill_delay_bars must be >= 0")
+    check_fill_delay(quotes, fill_delay_bars)
     entries, exits = signals.entries, signals.exits
     samples = (
         np.arange(t0, end, dtype=np.int64)
@@ -131,14 +146,15 @@ def run_kernel(
     while True:
         orders = np.empty((capacity, ORDER_FIELDS), dtype=np.int64)
         n, cash = simulate_nb(
-            quotes.bid_u,
-            quotes.ask_u,
-            quotes.bid_size_u,
-            quotes.ask_size_u,
+            quotes.fill_bid_u,
+            quotes.fill_ask_u,
+            quotes.fill_bid_size_u,
+            quotes.fill_ask_size_u,
             quotes.mark_u,
             entries,
             exits,
             fill_delay_bars,
+            quotes.max_wait_bars,
             t0,
             end,
             contracts_u,

@@ -4,15 +4,22 @@ All money here is integer: prices in $0.0001 (`PRICE_SCALE`), contracts in 0.01
 (`COUNT_SCALE`), cash in $0.000001 (price unit x count unit), fees in cents. That makes the
 kernel's PnL identical to the Decimal reference simulator's, not merely close.
 
-Fill rules (the reference simulator implements the same ones independently):
+Fill rules (the reference simulator implements the same ones independently). "bid" and "ask"
+are the quotes' fill view (`QuoteArrays.fill_*`): the book, or on a trade tape the bar's first
+NO-/YES-taker print and its size (NaN without one: nothing fills there).
 
 - per market, at most one order per bar; a bar is tradable while ``t < close_idx`` and
   ``t < settle_idx``;
-- holding: an exit fires on the exit signal, else on the trailing stop (bid <= highest bid
+- a signal of bar s places an order executable from bar ``s + delay``; it stays live through
+  bar ``s + delay + max_wait`` (a newer signal renews it) and fills at the first live bar that
+  can fill it; an entry order is then done (its unfilled rest is cancelled: one entry fill per
+  position), an exit order keeps selling while it lives and the position is open;
+- holding: an exit fires on a live exit order, else on the trailing stop (bid <= highest bid
   since entry - trail, from the bar after entry), else on the time limit (held >= max_hold bars);
   it sells ``min(position, bid size)`` at the bid, only on a live bid (bid > 0, size > 0);
-- flat: an entry signal buys ``min(contracts, ask size)`` at the ask, only on a live ask
-  (0 < ask < 1, size > 0); no pyramiding;
+  entry signals are ignored (no pyramiding);
+- flat: a live entry order buys ``min(contracts, ask size)`` at the ask, only on a live ask
+  (0 < ask < 1, size > 0); exit signals are ignored;
 - at ``settle_idx`` an open position is paid ``payout`` per contract (void: its entry price),
   fee-free; afterwards nothing trades;
 - at the end of the window an open position settles by result if the result is known and
@@ -81,6 +88,7 @@ def simulate_nb(
     entries: Any,
     exits: Any,
     delay: int,
+    max_wait: int,
     t0: int,
     t1: int,
     contracts_u: int,
@@ -99,7 +107,8 @@ def simulate_nb(
 ) -> Any:
     """Run the fill rules over bars [t0, t1); returns (orders written, final PnL in 1e-6 $).
 
-    The signals of bar ``t - delay`` are executed at bar t (a signal seen at t fills later).
+    The signals of bar ``t - delay`` become executable at bar t (a signal seen at t fills
+    later) and stay live for `max_wait` more bars; bid/ask arrays are the fill view.
 
     ``out_equity[k]`` receives the PnL (1e-6 $) after bar ``sample_idx[k]`` (sorted, within
     [t0, t1)); the last sample also takes the end-of-window settlements and marks, so it
@@ -110,6 +119,9 @@ def simulate_nb(
     entry_bar = np.zeros(n_markets, dtype=np.int64)
     entry_px = np.zeros(n_markets, dtype=np.int64)
     hwm = np.zeros(n_markets, dtype=np.int64)
+    # Last bar at which each market's pending entry / exit order is live (-1: none).
+    entry_until = np.full(n_markets, -1, dtype=np.int64)
+    exit_until = np.full(n_markets, -1, dtype=np.int64)
     cash = np.int64(0)
     n_orders = 0
     max_orders = out_orders.shape[0]
@@ -147,8 +159,10 @@ def simulate_nb(
                 b = np.int64(bid_u[t, m])
                 if b > hwm[m]:
                     hwm[m] = b
-                reason = -1
                 if sig_t >= 0 and exits[sig_t, m]:
+                    exit_until[m] = t + max_wait
+                reason = -1
+                if exit_until[m] >= t:
                     reason = R_SIGNAL
                 elif trail_u > 0 and t > entry_bar[m] and b > 0 and b <= hwm[m] - trail_u:
                     reason = R_STOP
@@ -171,10 +185,14 @@ def simulate_nb(
                     out_orders[n_orders, O_REASON] = reason
                     n_orders += 1
                     pos[m] -= q
-            elif sig_t >= 0 and entries[sig_t, m]:
+                    if pos[m] == 0:
+                        exit_until[m] = -1
+            else:
+                if sig_t >= 0 and entries[sig_t, m]:
+                    entry_until[m] = t + max_wait
                 a = np.int64(ask_u[t, m])
                 asz = ask_sz_u[t, m]
-                if a > 0 and a < PRICE_SCALE and asz > 0:
+                if entry_until[m] >= t and a > 0 and a < PRICE_SCALE and asz > 0:
                     q = contracts_u if contracts_u < asz else asz
                     fee = 0
                     if t >= fee_free_idx[m]:
@@ -190,6 +208,7 @@ def simulate_nb(
                     out_orders[n_orders, O_REASON] = R_ENTRY
                     n_orders += 1
                     pos[m] = q
+                    entry_until[m] = -1
                     entry_bar[m] = t
                     entry_px[m] = a
                     b = np.int64(bid_u[t, m])

@@ -21,6 +21,7 @@ from kalshi_core.backtest.quotes import (
     QuoteDataError,
     candle_frame_to_snapshot_frame,
     quotes_from_frame,
+    quotes_from_trades,
 )
 from kalshi_core.models import Event, Market, Series
 
@@ -52,6 +53,21 @@ class CandleFrameSource(Protocol):
     ) -> pd.DataFrame: ...
 
 
+class TradeFrameSource(Protocol):
+    async def trade_frame(
+        self,
+        tickers: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: bool = False,
+    ) -> pd.DataFrame: ...
+
+
+class HistoryFrameSource(CandleFrameSource, TradeFrameSource, Protocol):
+    """`HistoryRepository`'s frame reads: candles and the trade tape."""
+
+
 class SeriesSource(Protocol):
     async def get(self, ticker: str) -> Series | None: ...
 
@@ -78,19 +94,19 @@ class RepoBundle(Protocol):
     @property
     def events(self) -> EventSource | None: ...
     @property
-    def history(self) -> CandleFrameSource | None: ...
+    def history(self) -> HistoryFrameSource | None: ...
     @property
     def polls(self) -> CoverageSource | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class BacktestRepos:
-    """The repositories `load_quotes` reads from (history only for candles)."""
+    """The repositories `load_quotes` reads from (history only for candles and trades)."""
 
     markets: SnapshotFrameSource
     series: SeriesSource | None = None
     events: EventSource | None = None
-    history: CandleFrameSource | None = None
+    history: HistoryFrameSource | None = None
     polls: CoverageSource | None = None
 
 
@@ -133,11 +149,12 @@ async def load_quotes(
     start: datetime,
     end: datetime,
     *,
-    source: Literal["snapshots", "candles"] = "snapshots",
+    source: Literal["snapshots", "candles", "trades"] = "snapshots",
     freq: str = "1min",
     staleness: str = "5min",
     period_minutes: int = 1,
     flat_rates: Mapping[str, Decimal] | None = None,
+    max_wait_bars: int = 0,
 ) -> QuoteArrays:
     """Quote arrays of `universe` on the grid ``start <= t < end``.
 
@@ -146,7 +163,13 @@ async def load_quotes(
     coverage spans decide when its quote is known (see `quotes_from_frame`): a quote stays known
     while its tier kept observing the market, and is unknown inside real gaps (missed or failed
     ticks, the market absent from the scan). Candles: rows from one staleness limit before
-    `start`, freshness by the staleness limit.
+    `start`, freshness by the staleness limit; candles must carry bid/ask closes (trade-price
+    candles are refused). Trades: the public tape (`market_trades`), for data without a book:
+    orders fill only at prints of their side (`quotes_from_trades`), signals see the last
+    print while it is younger than `staleness`.
+
+    `max_wait_bars`: how long an order waits for a bar that can fill it (see `QuoteArrays`);
+    on a tape, where most bars hold no print, it is what lets an order meet the next print.
     """
     if not universe:
         raise QuoteDataError("empty universe")
@@ -163,8 +186,24 @@ async def load_quotes(
             list(universe), period_minutes, start - pd.Timedelta(staleness), end
         )
         frame = candle_frame_to_snapshot_frame(candles)
+    elif source == "trades":
+        if repos.history is None:
+            raise QuoteDataError("source='trades' needs repos.history")
+        # Bar 0 holds the prints of the step before the first grid time; the signal view
+        # looks one staleness limit back; `as_of` adds the last prints before that (the mark).
+        lookback = max(pd.Timedelta(freq), pd.Timedelta(staleness))
+        tape = await repos.history.trade_frame(list(universe), start - lookback, end, as_of=True)
+        return quotes_from_trades(
+            tape,
+            metas,
+            start=start,
+            end=end,
+            freq=freq,
+            staleness=staleness,
+            max_wait_bars=max_wait_bars,
+        )
     else:
-        raise QuoteDataError(f"unknown source {source!r} (snapshots or candles)")
+        raise QuoteDataError(f"unknown source {source!r} (snapshots, candles or trades)")
     return quotes_from_frame(
         frame,
         metas,
@@ -174,4 +213,5 @@ async def load_quotes(
         staleness=staleness,
         data_source=source,
         known=known,
+        max_wait_bars=max_wait_bars,
     )

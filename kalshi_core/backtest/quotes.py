@@ -8,6 +8,13 @@ while the row is younger than the staleness limit. Unknown (or missing, or insid
 interval) it is NaN and nothing fills on it. ``mark`` is the last observed bid without either
 limit: it values open positions, it never fills an order.
 
+A trade tape (`quotes_from_trades`) has no book: a print is not a quote. Its arrays come in two
+views: the *fill* view (``fill_*``) knows an ask only at bars holding a YES-taker print and a bid
+only at bars holding a NO-taker print, at that print's price and size, nothing carried forward;
+the *signal* view (``bid``/``ask``/``last``) is the last print, which is what a trader watching
+the tape sees. For book data the two views are the same arrays. The rule is written out in
+docs/STRATEGIES.md ("Fill rules").
+
 Per-market metadata (result, close and settlement times, fee schedule) is carried alongside
 and turned into bar indices here, once, so the simulators only compare integers.
 """
@@ -35,7 +42,7 @@ from kalshi_core.backtest.fees import (
 from kalshi_core.backtest.kernels import K_OPEN, K_PAYOUT, K_VOID, NO_INDEX, STALE, UNCAPPED
 from kalshi_core.models import AwareDatetime, Event, Market, Series
 
-DataSource = Literal["snapshots", "candles"]
+DataSource = Literal["snapshots", "candles", "trades"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -130,6 +137,12 @@ class QuoteArrays:
     Float arrays are dollars/contracts with NaN for stale or missing; the ``*_u`` arrays are the
     same values in the kernels' integer units (-1 when stale; sizes `UNCAPPED` when unknown).
 
+    Strategies read ``bid``/``ask`` (the signal view); the simulators fill orders against
+    ``fill_bid``/``fill_ask`` and their sizes (the fill view). Left empty (the default) the fill
+    view is the signal view: a book. A trade tape gives them apart (`quotes_from_trades`).
+    ``max_wait_bars``: how many bars after it becomes executable an order keeps waiting for a
+    fillable bar (0: it is dropped when its first bar cannot fill it).
+
     `close_ns` and `close_idx` are each market's actual close, what the exchange enforces;
     `close_known_ns` is the close a signal may know at each bar (see `MarketMeta.close_times`).
     """
@@ -146,12 +159,21 @@ class QuoteArrays:
     data_source: DataSource = "snapshots"
     staleness: pd.Timedelta = field(default_factory=lambda: pd.Timedelta(minutes=5))
     sizes_capped: bool = True
+    fill_bid: FloatArray = field(default_factory=lambda: _NO_ARRAY)
+    fill_ask: FloatArray = field(default_factory=lambda: _NO_ARRAY)
+    fill_bid_size: FloatArray = field(default_factory=lambda: _NO_ARRAY)
+    fill_ask_size: FloatArray = field(default_factory=lambda: _NO_ARRAY)
+    max_wait_bars: int = 0
 
     bid_u: npt.NDArray[np.int32] = field(init=False, repr=False)
     ask_u: npt.NDArray[np.int32] = field(init=False, repr=False)
     mark_u: npt.NDArray[np.int32] = field(init=False, repr=False)
     bid_size_u: IntArray = field(init=False, repr=False)
     ask_size_u: IntArray = field(init=False, repr=False)
+    fill_bid_u: npt.NDArray[np.int32] = field(init=False, repr=False)
+    fill_ask_u: npt.NDArray[np.int32] = field(init=False, repr=False)
+    fill_bid_size_u: IntArray = field(init=False, repr=False)
+    fill_ask_size_u: IntArray = field(init=False, repr=False)
     close_idx: IntArray = field(init=False, repr=False)
     settle_idx: IntArray = field(init=False, repr=False)
     result_kind: npt.NDArray[np.int8] = field(init=False, repr=False)
@@ -181,6 +203,9 @@ class QuoteArrays:
         self.mark_u = _price_units("mark", self.mark)
         self.bid_size_u = _size_units("bid_size", self.bid_size)
         self.ask_size_u = _size_units("ask_size", self.ask_size)
+        self._fill_view(shape)
+        if self.max_wait_bars < 0:
+            raise QuoteDataError("max_wait_bars must be >= 0")
         self._index_metadata()
 
     @property
@@ -197,8 +222,33 @@ class QuoteArrays:
             return pd.Timedelta(minutes=1)
         return pd.Timedelta(self.index[1] - self.index[0])
 
+    def _fill_view(self, shape: tuple[int, int]) -> None:
+        names = ("fill_bid", "fill_ask", "fill_bid_size", "fill_ask_size")
+        given = [getattr(self, n).shape != _NO_ARRAY.shape for n in names]
+        if not any(given):
+            # A book: orders fill against the quotes the signals read (same arrays, no copy).
+            self.fill_bid, self.fill_ask = self.bid, self.ask
+            self.fill_bid_size, self.fill_ask_size = self.bid_size, self.ask_size
+            self.fill_bid_u, self.fill_ask_u = self.bid_u, self.ask_u
+            self.fill_bid_size_u, self.fill_ask_size_u = self.bid_size_u, self.ask_size_u
+            return
+        if not all(given):
+            raise QuoteDataError(f"give all of {', '.join(names)} or none")
+        for name in names:
+            arr = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
+            if arr.shape != shape:
+                raise QuoteDataError(f"{name} has shape {arr.shape}, expected {shape}")
+            setattr(self, name, arr)
+        self.fill_bid_u = _price_units("fill_bid", self.fill_bid)
+        self.fill_ask_u = _price_units("fill_ask", self.fill_ask)
+        self.fill_bid_size_u = _size_units("fill_bid_size", self.fill_bid_size)
+        self.fill_ask_size_u = _size_units("fill_ask_size", self.fill_ask_size)
+
     def mid(self) -> FloatArray:
-        """YES mid where both sides quote live (bid > 0, ask < 1), else NaN."""
+        """YES mid where both sides quote live (bid > 0, ask < 1), else NaN.
+
+        On a trade tape (``data_source == "trades"``) the signal view's bid and ask are both
+        the last print, so this is the last traded price (while fresh), not a book's mid."""
         live = (self.bid > 0) & (self.ask < 1) & (self.ask >= self.bid)
         with np.errstate(invalid="ignore"):
             return np.where(live, (self.bid + self.ask) / 2, np.nan)
@@ -276,6 +326,7 @@ def _ns(ts: datetime) -> int:
     return int(pd.Timestamp(ts).as_unit("ns").value)
 
 
+_NO_ARRAY: FloatArray = np.empty((0, 0), dtype=np.float64)  # "no separate fill view"
 _NS_FIRST = datetime(1678, 1, 1, tzinfo=UTC)
 _NS_LAST = datetime(2262, 1, 1, tzinfo=UTC)
 
@@ -342,6 +393,7 @@ def quotes_from_frame(
     uncapped_sizes: bool = False,
     stale_intervals: Sequence[tuple[datetime, datetime]] = (),
     known: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
+    max_wait_bars: int = 0,
 ) -> QuoteArrays:
     """Grid a snapshot-shaped frame (see `SNAPSHOT_COLUMNS`; sizes and last_price optional).
 
@@ -354,7 +406,7 @@ def quotes_from_frame(
     before t is the quote at t exactly when t lies in a span: storage is change-only, so while
     the tier kept observing the market, no new row means "unchanged", however long ago the row
     was written. A market without recorded coverage (candles, data written without polls) falls
-    back to the `staleness` limit on the row's age.
+    back to the `staleness` limit on the row's age. `max_wait_bars`: see `QuoteArrays`.
     """
     missing = [c for c in SNAPSHOT_COLUMNS if c not in frame.columns]
     if missing:
@@ -429,6 +481,7 @@ def quotes_from_frame(
         data_source=data_source,
         staleness=stale_limit,
         sizes_capped=capped,
+        max_wait_bars=max_wait_bars,
     )
 
 
@@ -445,13 +498,27 @@ def _inside(grid_ns: IntArray, spans: Sequence[tuple[datetime, datetime]]) -> Bo
 CANDLE_TIME_COLUMNS = ("end_time", "end_period_ts", "period_end", "observed_at")
 
 
+TRADE_PRICE_CANDLES = (
+    "candle frame without yes_bid_close/yes_ask_close on every row: candles of trade prices "
+    "say nothing about the bid or ask (a print is not a quote, and a candle does not say which "
+    "side each print hit), so they cannot fill orders. Load the trade tape instead "
+    "(load_quotes(source='trades') / quotes_from_trades): orders then fill only at real prints, "
+    "buys at YES-taker prints and sells at NO-taker prints (docs/STRATEGIES.md, 'Fill rules')"
+)
+
+
 def candle_frame_to_snapshot_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Map a candle frame (bid/ask closes per period, stamped by the period's end) onto the
-    snapshot shape: the close of a period is the quote known at its end time."""
+    snapshot shape: the close of a period is the quote known at its end time.
+
+    Every candle must carry both closes. Candles of trade prices only (Kalshi's ``price_*``
+    OHLC, or a bare open/high/low/close of prints) are refused, pointing to the trade tape."""
     ticker_col = "market_ticker" if "market_ticker" in frame.columns else "ticker"
+    closes = ["yes_bid_close", "yes_ask_close"]
+    if not set(closes) <= set(frame.columns) or frame[closes].isna().any(axis=None):
+        raise QuoteDataError(TRADE_PRICE_CANDLES)
     time_col = next((c for c in CANDLE_TIME_COLUMNS if c in frame.columns), None)
-    needed = {ticker_col, "yes_bid_close", "yes_ask_close"}
-    if time_col is None or not needed <= set(frame.columns):
+    if time_col is None or ticker_col not in frame.columns:
         raise QuoteDataError(
             "candle frame needs a ticker column, an end-time column "
             f"({', '.join(CANDLE_TIME_COLUMNS)}) and yes_bid_close/yes_ask_close"
@@ -469,3 +536,115 @@ def candle_frame_to_snapshot_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+TRADE_COLUMNS = ("market_ticker", "created_time", "yes_price", "count", "taker_side")
+
+
+def quotes_from_trades(
+    frame: pd.DataFrame,
+    meta: Sequence[MarketMeta],
+    *,
+    start: datetime,
+    end: datetime,
+    freq: str | pd.Timedelta = "1min",
+    staleness: str | pd.Timedelta = "5min",
+    max_wait_bars: int = 0,
+) -> QuoteArrays:
+    """Grid a public trade tape (see `TRADE_COLUMNS`; ``is_block_trade`` optional) for the
+    trade-only fill rule. Prices are YES prices in dollars, counts contracts.
+
+    Bar t holds the prints with ``t - step < created_time <= t`` (what is known at grid time
+    t, as for quotes). Block trades are negotiated off the book and are dropped; a print
+    without a taker side shows no side of the book and never fills.
+
+    Fill view, nothing carried forward from one bar to the next:
+
+    - ``fill_ask`` at t: the bar's first YES-taker print (a buyer of YES took the ask, so the
+      ask was there). Prints sharing that first timestamp are one sweep whose order within it
+      is not recorded, so the highest of their prices is taken (the worst for a buyer), and
+      ``fill_ask_size`` is the summed count printed at that price at that timestamp;
+    - ``fill_bid`` at t: the same with the bar's first NO-taker print (a seller of YES hit the
+      bid): the lowest price at its timestamp, the count printed there;
+    - elsewhere NaN: no order fills at a bar without a print on its side.
+
+    Signal view: ``bid`` = ``ask`` = ``last`` = the last print at or before t (the last in
+    tape order at equal times) while no older than `staleness`, so ``mid()`` is the last
+    traded price. ``mark`` is the last NO-taker print at or before t however old (the lowest
+    at its timestamp): positions are valued at the last price someone sold at, never filled
+    there. `max_wait_bars` is the order lifetime the simulators honour (`QuoteArrays`).
+    """
+    missing = [c for c in TRADE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise QuoteDataError(f"trade frame lacks columns {missing}")
+    grid = make_grid(start, end, freq)
+    stale_limit = pd.Timedelta(staleness)
+    if stale_limit < pd.Timedelta(0):
+        raise QuoteDataError("staleness must be >= 0")
+    tickers = tuple(m.ticker for m in meta)
+    if len(set(tickers)) != len(tickers):
+        raise QuoteDataError("duplicate tickers in meta")
+    shape = (len(grid), len(tickers))
+    fill = {k: np.full(shape, np.nan) for k in ("bid", "ask", "bid_size", "ask_size")}
+    last = np.full(shape, np.nan)
+    mark = np.full(shape, np.nan)
+    grid_ns = np.asarray(grid.asi8, dtype=np.int64)
+    first_open = grid_ns[0] - pd.Timedelta(freq).value  # bar 0 holds prints after this
+    df = pd.DataFrame(
+        {
+            "market_ticker": frame["market_ticker"].astype(str),
+            "ns": pd.to_datetime(frame["created_time"], utc=True).dt.as_unit("ns").astype("int64"),
+            "price": frame["yes_price"].astype(np.float64),
+            "count": frame["count"].astype(np.float64),
+            "side": frame["taker_side"].where(frame["taker_side"].notna(), None),
+        }
+    )
+    if "is_block_trade" in frame.columns:
+        df = df[~frame["is_block_trade"].fillna(False).astype(bool).to_numpy()]
+    df = df.sort_values(["market_ticker", "ns"], kind="stable")
+    col_of = {t: j for j, t in enumerate(tickers)}
+    for ticker, rows in df.groupby("market_ticker", sort=False):
+        j = col_of.get(str(ticker))
+        if j is None:
+            continue
+        times = rows["ns"].to_numpy(dtype=np.int64)
+        prices = rows["price"].to_numpy(dtype=np.float64)
+        pick = np.searchsorted(times, grid_ns, side="right") - 1
+        seen = pick >= 0
+        safe = np.where(seen, pick, 0)
+        fresh = seen & (grid_ns - times[safe] <= stale_limit.value)
+        last[:, j] = np.where(fresh, prices[safe], np.nan)
+        sold = rows[rows["side"] == "no"].groupby("ns")["price"].min()
+        if len(sold):
+            sold_ns = sold.index.to_numpy(dtype=np.int64)
+            k = np.searchsorted(sold_ns, grid_ns, side="right") - 1
+            mark[:, j] = np.where(k >= 0, sold.to_numpy()[np.maximum(k, 0)], np.nan)
+        bars = np.searchsorted(grid_ns, times, side="left")
+        in_grid = rows.assign(bar=bars)[(bars < len(grid_ns)) & (times > first_open)]
+        for side, book, worst in (("yes", "ask", "max"), ("no", "bid", "min")):
+            prints = in_grid[in_grid["side"] == side]
+            if prints.empty:
+                continue
+            prints = prints[prints["ns"] == prints.groupby("bar")["ns"].transform("min")]
+            prints = prints[prints["price"] == prints.groupby("bar")["price"].transform(worst)]
+            best = prints.groupby("bar").agg(price=("price", "first"), size=("count", "sum"))
+            at_bar = best.index.to_numpy(dtype=np.int64)
+            fill[book][at_bar, j] = best["price"].to_numpy()
+            fill[f"{book}_size"][at_bar, j] = best["size"].to_numpy()
+    return QuoteArrays(
+        index=grid,
+        tickers=tickers,
+        bid=last.copy(),
+        ask=last.copy(),
+        bid_size=np.full(shape, np.nan),  # a tape shows no resting depth
+        ask_size=np.full(shape, np.nan),
+        last=last,
+        mark=mark,
+        meta=tuple(meta),
+        data_source="trades",
+        staleness=stale_limit,
+        sizes_capped=True,
+        fill_bid=fill["bid"],
+        fill_ask=fill["ask"],
+        fill_bid_size=fill["bid_size"],
+        fill_ask_size=fill["ask_size"],
+        max_wait_bars=max_wait_bars,
+    )

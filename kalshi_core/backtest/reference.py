@@ -2,8 +2,12 @@
 
 It implements the engine's fill rules (see `kalshi_core.backtest.kernels`) without sharing
 code with the vectorised path: prices come from the float quotes through `Decimal(str(...))`,
-fees from `kalshi_core.backtest.fees`, positions in a dict. Property tests hold the vectorbt
-path to it, trade by trade.
+fees from `kalshi_core.backtest.fees`, positions and waiting orders in dicts. Property tests
+hold the vectorbt path to it, trade by trade.
+
+On trade-only data, given the tape itself (`Trade` models), it reads the prints directly: for
+each bar it finds the first YES-/NO-taker print and its size (`tape_book`) and the last sell
+print for valuation, instead of the arrays `quotes_from_trades` built from the same tape.
 
 `favourite_entries` recomputes the favourite strategy's entries the same way: the close known at
 each bar comes straight from the markets' metadata, as datetimes, not from the engine's arrays.
@@ -11,13 +15,17 @@ each bar comes straight from the markets' metadata, as datetimes, not from the e
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from kalshi_core.backtest.fees import CENTICENT, order_fee
 from kalshi_core.backtest.quotes import MarketMeta, QuoteArrays
 from kalshi_core.backtest.strategies import Signals
+from kalshi_core.models import Trade
 
 MICRO = Decimal("0.000001")
 
@@ -89,6 +97,67 @@ def favourite_entries(
     return out
 
 
+BookSide = Literal["bid", "ask"]
+# (price, depth); depth None = not capped (a book without sizes)
+Offer = tuple[Decimal, Decimal | None]
+
+
+def tape_book(
+    quotes: QuoteArrays, trades: Sequence[Trade]
+) -> dict[tuple[int, int, BookSide], Offer]:
+    """What each bar of a trade tape can fill: {(bar, market, side): (price, contracts)}.
+
+    A bar holds the prints made after the previous grid time and by its own. The ask of a bar
+    comes from its earliest YES-taker print, the bid from its earliest NO-taker print; when
+    several prints share that moment, the worst price for the order (highest ask, lowest bid)
+    with the contracts printed at that price then. Block trades and prints without a taker
+    side fill nothing."""
+    times = [ts.to_pydatetime() for ts in quotes.index]
+    step = quotes.step.to_pytimedelta()
+    market_of = {ticker: m for m, ticker in enumerate(quotes.tickers)}
+    prints: dict[tuple[int, int, BookSide], list[Trade]] = {}
+    for tr in trades:
+        m = market_of.get(tr.ticker)
+        if m is None or tr.is_block_trade or tr.taker_side is None:
+            continue
+        bar = bisect_left(times, tr.created_time)  # first grid time at or after the print
+        if bar == len(times) or tr.created_time <= times[bar] - step:
+            continue
+        side: BookSide = "ask" if tr.taker_side == "yes" else "bid"
+        prints.setdefault((bar, m, side), []).append(tr)
+    book: dict[tuple[int, int, BookSide], Offer] = {}
+    for (bar, m, side), found in prints.items():
+        first = min(tr.created_time for tr in found)
+        then = [tr for tr in found if tr.created_time == first]
+        pick = max if side == "ask" else min
+        price = pick(tr.yes_price for tr in then)
+        size = sum((tr.count for tr in then if tr.yes_price == price), Decimal(0))
+        book[(bar, m, side)] = (price, size)
+    return book
+
+
+def tape_marks(quotes: QuoteArrays, trades: Sequence[Trade]) -> list[list[Decimal | None]]:
+    """[bar][market]: the last NO-taker print at or before the bar (lowest at its moment)."""
+    sells: dict[int, list[Trade]] = {}
+    market_of = {ticker: m for m, ticker in enumerate(quotes.tickers)}
+    for tr in trades:
+        if tr.ticker in market_of and tr.taker_side == "no" and not tr.is_block_trade:
+            sells.setdefault(market_of[tr.ticker], []).append(tr)
+    out: list[list[Decimal | None]] = []
+    for ts in quotes.index:
+        at = ts.to_pydatetime()
+        row: list[Decimal | None] = []
+        for m in range(quotes.n_markets):
+            before = [tr for tr in sells.get(m, []) if tr.created_time <= at]
+            if not before:
+                row.append(None)
+                continue
+            latest = max(tr.created_time for tr in before)
+            row.append(min(tr.yes_price for tr in before if tr.created_time == latest))
+        out.append(row)
+    return out
+
+
 def _dec(x: float) -> Decimal:
     return Decimal(str(x)).quantize(CENTICENT)
 
@@ -116,18 +185,55 @@ def simulate_reference(
     t1: int | None = None,
     settle_beyond: bool = True,
     fill_delay_bars: int = 0,
+    trades: Sequence[Trade] | None = None,
 ) -> RefResult:
-    """Simulate bars [t0, t1) of `quotes` under `signals` (executed `fill_delay_bars` later)."""
+    """Simulate bars [t0, t1) of `quotes` under `signals` (executed `fill_delay_bars` later,
+    each order waiting up to ``quotes.max_wait_bars`` more bars for a bar that can fill it).
+
+    With `trades` (the tape the quotes were built from) fills and marks come from the prints
+    themselves (`tape_book`, `tape_marks`); otherwise from the quotes' fill view and mark."""
     end = quotes.n_bars if t1 is None else t1
+    trade_only = trades is not None or quotes.data_source == "trades"
+    if fill_delay_bars < 0 or (trade_only and fill_delay_bars < 1):
+        raise ValueError(
+            "fill_delay_bars must be >= 0, and >= 1 on trade-only data (a print in the "
+            "signal's own bar may come before what the signal saw)"
+        )
+    wait = quotes.max_wait_bars
+    book = tape_book(quotes, trades) if trades is not None else None
+    marks = tape_marks(quotes, trades) if trades is not None else None
     res = RefResult()
     cash = Decimal(0)
     open_pos: dict[int, _Position] = {}
+    # Waiting orders: market -> the last bar at which the order may still fill.
+    buy_orders: dict[int, int] = {}
+    sell_orders: dict[int, int] = {}
     trail = signals.trail_stop
     settle_bar = {}
     for m in range(quotes.n_markets):
         meta = quotes.meta[m]
         if meta.result is not None and quotes.settle_time(m) is not None:
             settle_bar[m] = int(quotes.settle_idx[m])
+
+    def offer(t: int, m: int, side: BookSide) -> Offer | None:
+        """Price and depth an order on `side` can fill at on bar t, None when nothing can."""
+        if book is not None:
+            return book.get((t, m, side))
+        if side == "bid":
+            price, size = quotes.fill_bid[t, m], quotes.fill_bid_size[t, m]
+        else:
+            price, size = quotes.fill_ask[t, m], quotes.fill_ask_size[t, m]
+        if not _live(price):
+            return None
+        if not _live(size):
+            return _dec(price), Decimal(0)  # a price without a size shows no depth
+        return _dec(price), None if size == float("inf") else Decimal(str(size))
+
+    def mark_at(t: int, m: int) -> Decimal | None:
+        if marks is not None:
+            return marks[t][m]
+        mark = quotes.mark[t, m]
+        return _dec(mark) if _live(mark) else None
 
     def close_fill(m: int, bar: int, qty: Decimal, price: Decimal, fee: Decimal, why: str) -> None:
         nonlocal cash
@@ -162,6 +268,7 @@ def simulate_reference(
                 )
             )
             del open_pos[m]
+            sell_orders.pop(m, None)
 
     for t in range(t0, end):
         s = t - fill_delay_bars
@@ -183,48 +290,51 @@ def simulate_reference(
                 continue
             schedule = meta.fee_schedule()
             fee_free = meta.fee_waiver_until is not None and t < quotes.fee_free_idx[m]
-            bid, ask = quotes.bid[t, m], quotes.ask[t, m]
-            bid_size, ask_size = quotes.bid_size[t, m], quotes.ask_size[t, m]
-            entry_signal = s >= 0 and bool(signals.entries[s, m])
-            exit_signal = s >= 0 and bool(signals.exits[s, m])
+            bid, ask = offer(t, m, "bid"), offer(t, m, "ask")
             if m in open_pos:
                 p = open_pos[m]
-                if _live(bid) and _dec(bid) > p.highest_bid:
-                    p.highest_bid = _dec(bid)
+                if s >= 0 and signals.exits[s, m]:
+                    sell_orders[m] = t + wait
+                if bid is not None and bid[0] > p.highest_bid:
+                    p.highest_bid = bid[0]
                 reason = None
-                if exit_signal:
+                if sell_orders.get(m, -1) >= t:
                     reason = "signal"
                 elif (
                     trail > 0
                     and t > p.entry_bar
-                    and _live(bid)
-                    and bid > 0
-                    and _dec(bid) <= p.highest_bid - trail
+                    and bid is not None
+                    and bid[0] > 0
+                    and bid[0] <= p.highest_bid - trail
                 ):
                     reason = "stop"
                 elif signals.max_hold_bars > 0 and t - p.entry_bar >= signals.max_hold_bars:
                     reason = "timeout"
-                if reason and _live(bid) and bid > 0 and _live(bid_size) and bid_size > 0:
-                    depth = Decimal(str(bid_size)) if bid_size != float("inf") else p.left
-                    qty = min(p.left, depth)
-                    price = _dec(bid)
-                    fee = Decimal(0) if fee_free else order_fee([(qty, price)], schedule)
-                    close_fill(m, t, qty, price, fee, reason)
-            elif entry_signal and _live(ask) and 0 < ask < 1 and _live(ask_size) and ask_size > 0:
-                depth = Decimal(str(ask_size)) if ask_size != float("inf") else signals.contracts
-                qty = min(signals.contracts, depth)
-                price = _dec(ask)
-                fee = Decimal(0) if fee_free else order_fee([(qty, price)], schedule)
-                cash -= qty * price + fee
-                res.fees_paid += fee
-                res.fills.append(RefFill(t, m, qty, price, fee, "entry"))
-                first_bid = _dec(bid) if _live(bid) and bid > 0 else Decimal(0)
-                open_pos[m] = _Position(t, price, qty, qty, first_bid, fee)
+                if reason and bid is not None and bid[0] > 0 and (bid[1] is None or bid[1] > 0):
+                    qty = p.left if bid[1] is None else min(p.left, bid[1])
+                    fee = Decimal(0) if fee_free else order_fee([(qty, bid[0])], schedule)
+                    close_fill(m, t, qty, bid[0], fee, reason)
+                continue
+            if s >= 0 and signals.entries[s, m]:
+                buy_orders[m] = t + wait
+            if buy_orders.get(m, -1) < t or ask is None:
+                continue
+            price, depth = ask
+            if not (0 < price < 1) or (depth is not None and depth <= 0):
+                continue
+            qty = signals.contracts if depth is None else min(signals.contracts, depth)
+            fee = Decimal(0) if fee_free else order_fee([(qty, price)], schedule)
+            cash -= qty * price + fee
+            res.fees_paid += fee
+            res.fills.append(RefFill(t, m, qty, price, fee, "entry"))
+            first_bid = bid[0] if bid is not None and bid[0] > 0 else Decimal(0)
+            open_pos[m] = _Position(t, price, qty, qty, first_bid, fee)
+            del buy_orders[m]  # one entry fill per position: the rest of the order lapses
         value = cash
         for m, p in open_pos.items():
-            mark = quotes.mark[t, m]
-            if _live(mark) and mark > 0:
-                value += p.left * _dec(mark)
+            mark = mark_at(t, m)
+            if mark is not None and mark > 0:
+                value += p.left * mark
         res.equity.append(value)
 
     for m in sorted(open_pos):
@@ -237,8 +347,8 @@ def simulate_reference(
             assert payout is not None
             close_fill(m, end, p.left, payout, Decimal(0), "settlement")
         else:
-            mark = quotes.mark[end - 1, m] if end > 0 else float("nan")
-            price = _dec(mark) if _live(mark) and mark > 0 else Decimal(0)
+            mark = mark_at(end - 1, m) if end > 0 else None
+            price = mark if mark is not None and mark > 0 else Decimal(0)
             close_fill(m, end, p.left, price, Decimal(0), "end_of_data")
     if res.equity:
         res.equity[-1] = cash

@@ -303,6 +303,21 @@ class HistoryRepository(Protocol):
         price_close (NaN without trades), volume, open_interest as float64."""
         ...
 
+    async def trade_frame(
+        self,
+        tickers: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: bool = False,
+    ) -> pd.DataFrame:
+        """Trades for the backtest engine, `start <= created_time < end`, ordered by
+        (created_time, trade_id): columns market_ticker, created_time (UTC), yes_price and
+        count (float64), taker_side ('yes'/'no'/None), is_block_trade (bool). With `as_of`,
+        also every non-block print at each market's last moment before `start`, per taker
+        side (the price in force at the start, however old)."""
+        ...
+
 
 @runtime_checkable
 class RawPageRepository(Protocol):

@@ -1,5 +1,7 @@
 """Builders for backtest tests: quote arrays from plain lists, and hypothesis strategies that
-draw random quotes (stale cells, thin books, empty sides), metadata and signals."""
+draw random quotes (stale cells, thin books, empty sides), random trade tapes (both taker
+sides, sweeps sharing a timestamp, prints on grid times, block trades, sides unknown),
+metadata and signals."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from kalshi_core.backtest.quotes import MarketMeta, QuoteArrays
+from kalshi_core.backtest.quotes import MarketMeta, QuoteArrays, quotes_from_trades
 from kalshi_core.backtest.strategies import Signals
+from kalshi_core.models import Trade
 
 T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 STEP = timedelta(minutes=1)
@@ -84,6 +87,21 @@ class Case:
     quotes: QuoteArrays
     signals: Signals
     fill_delay_bars: int
+    tape: tuple[Trade, ...] | None = None  # trade-only cases: the tape the quotes come from
+
+
+def tape_frame(trades: list[Trade] | tuple[Trade, ...]) -> pd.DataFrame:
+    """The frame `HistoryRepository.trade_frame` returns, from `Trade` models."""
+    return pd.DataFrame(
+        {
+            "market_ticker": [t.ticker for t in trades],
+            "created_time": pd.to_datetime([t.created_time for t in trades], utc=True),
+            "yes_price": np.array([float(t.yes_price) for t in trades], dtype=np.float64),
+            "count": np.array([float(t.count) for t in trades], dtype=np.float64),
+            "taker_side": pd.Series([t.taker_side for t in trades], dtype=object),
+            "is_block_trade": np.array([t.is_block_trade for t in trades], dtype=bool),
+        }
+    )
 
 
 @st.composite
@@ -154,14 +172,76 @@ def cases(draw: st.DrawFn, max_bars: int = 40, max_markets: int = 4) -> Case:
         mark=mark,
         meta=tuple(meta),
         sizes_capped=size_choice != "uncapped",
+        max_wait_bars=draw(st.sampled_from([0, 0, 1, 3])),
     )
+    return Case(quotes, _signals(draw, rng, shape), draw(st.integers(0, 2)))
+
+
+def _signals(draw: st.DrawFn, rng: np.random.Generator, shape: tuple[int, int]) -> Signals:
     p_entry = draw(st.sampled_from([0.05, 0.2, 0.5]))
     p_exit = draw(st.sampled_from([0.0, 0.1, 0.3]))
-    sig = Signals(
+    return Signals(
         entries=rng.random(shape) < p_entry,
         exits=rng.random(shape) < p_exit,
         contracts=Decimal(draw(st.sampled_from(["1", "2.5", "10", "0.37", "250"]))),
         max_hold_bars=draw(st.sampled_from([0, 1, 3])),
         trail_stop=Decimal(draw(st.sampled_from(["0", "0.01", "0.05"]))),
     )
-    return Case(quotes, sig, draw(st.integers(0, 2)))
+
+
+@st.composite
+def trade_cases(draw: st.DrawFn, max_bars: int = 30, max_markets: int = 3) -> Case:
+    """A random tape per market, gridded by `quotes_from_trades`: prints from before the window
+    to after its last grid time, some exactly on grid times, sweeps (several prints at one
+    timestamp, different prices), both taker sides, unknown sides and block trades."""
+    n_bars = draw(st.integers(2, max_bars))
+    n_markets = draw(st.integers(1, max_markets))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    meta = [draw(market_meta(j, n_bars)) for j in range(n_markets)]
+    density = draw(st.sampled_from([0.3, 1.0, 3.0]))  # prints per bar
+    fractional = draw(st.booleans())
+    trades: list[Trade] = []
+    for m in meta:
+        price_u = int(rng.integers(5, 96))  # cents
+        for k in range(int(rng.poisson(density * (n_bars + 2)))):
+            if rng.random() < 0.15:  # on a grid time: belongs to that bar, not the next
+                when = at(int(rng.integers(-1, n_bars + 1)))
+            else:
+                when = T0 + timedelta(seconds=float(rng.integers(-120_000, n_bars * 60_000)) / 1000)
+            price_u = int(np.clip(price_u + rng.integers(-3, 4), 1, 99))
+            sweep = int(rng.integers(1, 4)) if rng.random() < 0.3 else 1
+            side = rng.choice(np.array(["yes", "no", "none"]), p=[0.45, 0.45, 0.10])
+            offset = 0
+            for level in range(sweep):
+                # a sweep walks away from the first price, sometimes staying on one level
+                offset += int(rng.integers(0, 2)) if level else 0
+                step = offset if side == "yes" else -offset
+                count = (
+                    Decimal(int(rng.integers(1, 1_500))) / 100
+                    if fractional
+                    else Decimal(int(rng.integers(1, 40)))
+                )
+                trades.append(
+                    Trade(
+                        trade_id=f"{m.ticker}-{k}-{level}",
+                        ticker=m.ticker,
+                        created_time=when,
+                        yes_price=Decimal(int(np.clip(price_u + step, 1, 99))) / 100,
+                        count=count,
+                        taker_side=None if side == "none" else str(side),
+                        is_block_trade=bool(rng.random() < 0.05),
+                    )
+                )
+    order = rng.permutation(len(trades))  # the tape arrives in any order
+    tape = tuple(trades[i] for i in order)
+    quotes = quotes_from_trades(
+        tape_frame(tape),
+        meta,
+        start=T0,
+        end=at(n_bars),
+        freq=pd.Timedelta(STEP),
+        staleness=pd.Timedelta(draw(st.sampled_from([STEP, 5 * STEP]))),
+        max_wait_bars=draw(st.sampled_from([0, 1, 3, 10])),
+    )
+    sig = _signals(draw, rng, (n_bars, n_markets))
+    return Case(quotes, sig, draw(st.integers(1, 2)), tape)

@@ -2,7 +2,9 @@
 Decimal reference simulator agree exactly — every fill's price, size, fee and reason, every
 position's PnL, the PnL split and the equity curve — on random quotes with stale cells, thin and
 fractional books, empty sides, settlements (yes/no/scalar/void/unresolved, inside and beyond the
-data), fee waivers, multipliers, stops, time limits and fill delays."""
+data), fee waivers, multipliers, stops, time limits, fill delays and orders waiting for a
+fillable bar — and on random trade tapes (no book: fills only at prints of the order's side),
+where the reference reads the prints itself; every trade-only fill is a print of its bar."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backtest.builders import Case, cases
+from backtest.builders import Case, cases, trade_cases
 from kalshi_core.backtest.engine import backtest_signals, run_kernel
 from kalshi_core.backtest.kernels import (
     O_BAR,
@@ -24,6 +26,7 @@ from kalshi_core.backtest.kernels import (
     REASON_NAMES,
 )
 from kalshi_core.backtest.reference import RefResult, simulate_reference
+from kalshi_core.models import Trade
 
 MICRO = Decimal("0.000001")
 
@@ -50,39 +53,32 @@ def order_key(f: tuple[int, int, Decimal, Decimal, Decimal, str]) -> tuple[int, 
     return (f[0], f[1])
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases())
-def test_kernel_matches_reference_fill_by_fill(case: Case) -> None:
+def check_fill_by_fill(case: Case) -> None:
     q, sig = case.quotes, case.signals
-    ref = simulate_reference(q, sig, fill_delay_bars=case.fill_delay_bars)
+    ref = simulate_reference(q, sig, fill_delay_bars=case.fill_delay_bars, trades=case.tape)
     run = run_kernel(q, sig, fill_delay_bars=case.fill_delay_bars)
     assert sorted(kernel_fills(run.orders), key=order_key) == sorted(ref_fills(ref), key=order_key)
     assert Decimal(run.pnl_micro) / 1_000_000 == ref.total_pnl
     assert [Decimal(int(v)) / 1_000_000 for v in run.equity_micro] == ref.equity
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases(), data=st.data())
-def test_kernel_matches_reference_on_a_window(case: Case, data: st.DataObject) -> None:
+def check_window(case: Case, data: st.DataObject) -> None:
     q, sig = case.quotes, case.signals
     t0 = data.draw(st.integers(0, q.n_bars - 1))
     t1 = data.draw(st.integers(t0 + 1, q.n_bars))
     beyond = data.draw(st.booleans())
+    delay = case.fill_delay_bars
     ref = simulate_reference(
-        q, sig, t0=t0, t1=t1, settle_beyond=beyond, fill_delay_bars=case.fill_delay_bars
+        q, sig, t0=t0, t1=t1, settle_beyond=beyond, fill_delay_bars=delay, trades=case.tape
     )
-    run = run_kernel(
-        q, sig, t0=t0, t1=t1, settle_beyond=beyond, fill_delay_bars=case.fill_delay_bars
-    )
+    run = run_kernel(q, sig, t0=t0, t1=t1, settle_beyond=beyond, fill_delay_bars=delay)
     assert sorted(kernel_fills(run.orders), key=order_key) == sorted(ref_fills(ref), key=order_key)
     assert [Decimal(int(v)) / 1_000_000 for v in run.equity_micro] == ref.equity
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases())
-def test_vectorbt_result_matches_reference_trade_by_trade(case: Case) -> None:
+def check_vectorbt_trade_by_trade(case: Case) -> None:
     q, sig = case.quotes, case.signals
-    ref = simulate_reference(q, sig, fill_delay_bars=case.fill_delay_bars)
+    ref = simulate_reference(q, sig, fill_delay_bars=case.fill_delay_bars, trades=case.tape)
     res = backtest_signals(q, sig, fill_delay_bars=case.fill_delay_bars, sharpe_freq="5min")
 
     assert res.total_pnl == ref.total_pnl
@@ -115,3 +111,81 @@ def test_vectorbt_result_matches_reference_trade_by_trade(case: Case) -> None:
         peak = max(peak, v)
         worst = max(worst, peak - v)
     assert abs(res.max_drawdown - worst) <= MICRO
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_kernel_matches_reference_fill_by_fill(case: Case) -> None:
+    check_fill_by_fill(case)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_kernel_matches_reference_on_a_window(case: Case, data: st.DataObject) -> None:
+    check_window(case, data)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_vectorbt_result_matches_reference_trade_by_trade(case: Case) -> None:
+    check_vectorbt_trade_by_trade(case)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=trade_cases())
+def test_trade_tape_kernel_matches_reference_fill_by_fill(case: Case) -> None:
+    check_fill_by_fill(case)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=trade_cases(), data=st.data())
+def test_trade_tape_kernel_matches_reference_on_a_window(case: Case, data: st.DataObject) -> None:
+    check_window(case, data)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=trade_cases())
+def test_trade_tape_vectorbt_matches_reference_trade_by_trade(case: Case) -> None:
+    check_vectorbt_trade_by_trade(case)
+
+
+def prints_in_bar(case: Case, bar: int, ticker: str, side: str) -> list[Trade]:
+    assert case.tape is not None
+    hi = case.quotes.index[bar].to_pydatetime()
+    lo = hi - case.quotes.step.to_pytimedelta()
+    return [
+        t
+        for t in case.tape
+        if t.ticker == ticker
+        and t.taker_side == side
+        and not t.is_block_trade
+        and lo < t.created_time <= hi
+    ]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=trade_cases())
+def test_trade_tape_fills_only_at_prints_of_their_side(case: Case) -> None:
+    """Independent of both simulators: every buy is a YES-taker print of its bar, every sale a
+    NO-taker print, at that price and for no more than was printed at that price then; no
+    order fills in the bar of its own signal."""
+    q = case.quotes
+    run = run_kernel(q, case.signals, fill_delay_bars=case.fill_delay_bars)
+    for bar, m, count, price, _fee, reason in kernel_fills(run.orders):
+        if reason in ("settlement", "void", "end_of_data"):
+            continue
+        side = "yes" if count > 0 else "no"
+        prints = prints_in_bar(case, bar, q.tickers[m], side)
+        assert prints, f"fill on bar {bar} without a {side}-taker print there"
+        first = min(t.created_time for t in prints)
+        then = [t for t in prints if t.created_time == first]
+        worst = max(t.yes_price for t in then) if side == "yes" else min(t.yes_price for t in then)
+        assert price == worst  # the bar's first print; the worst of a sweep's prices
+        assert abs(count) <= sum((t.count for t in then if t.yes_price == price), Decimal(0))
+        if reason == "entry":
+            signal_bars = [
+                s
+                for s in range(max(0, bar - case.fill_delay_bars - q.max_wait_bars), bar)
+                if case.signals.entries[s, m] and s + case.fill_delay_bars <= bar
+            ]
+            assert signal_bars, f"entry on bar {bar} without a live order"

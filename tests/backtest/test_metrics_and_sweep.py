@@ -189,6 +189,7 @@ def test_sweep_best_result_carries_the_same_provenance_as_a_single_run() -> None
         "staleness": "0 days 00:05:00",
         "sizes_capped": True,
         "fill_delay_bars": 2,
+        "max_wait_bars": 0,
     }
     assert provenance(q, fill_delay_bars=2, scope=scope) == single.universe
 

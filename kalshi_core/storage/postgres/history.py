@@ -66,6 +66,14 @@ _UPSERT_TRADES = _upsert_from_stage("market_trades", _TRADE_STAGE, _TRADE_COLUMN
 _UPSERT_CANDLES = _upsert_from_stage(
     "market_candles", _CANDLE_STAGE, _CANDLE_COLUMNS, ("ticker", "period_minutes", "end_time")
 )
+TRADE_FRAME_COLUMNS: Final = (
+    "market_ticker",
+    "created_time",
+    "yes_price",
+    "count",
+    "taker_side",
+    "is_block_trade",
+)
 CANDLE_FRAME_COLUMNS: Final = (
     "market_ticker",
     "end_time",
@@ -229,3 +237,42 @@ class PostgresHistoryRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return records_frame(rows, CANDLE_FRAME_COLUMNS, time_column="end_time")
+
+    async def trade_frame(
+        self,
+        tickers: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: bool = False,
+    ) -> pd.DataFrame:
+        """Trades as a frame for the backtest engine (see the Protocol)."""
+        _check_window(start, end)
+        cols = "ticker, created_time, yes_price::float8, count::float8, taker_side, is_block_trade"
+        sql = (
+            f"SELECT {cols}, trade_id FROM market_trades "
+            "WHERE ticker = ANY($1::text[]) AND created_time >= $2 AND created_time < $3"
+        )
+        if as_of:
+            # Every print at each market's last moment before the window, per taker side: the
+            # price in force at the window start, whatever its age, with the whole last sweep
+            # so the reader can apply its rule for prints sharing one moment.
+            sql += (
+                f" UNION ALL SELECT {cols}, trade_id FROM market_trades "
+                "WHERE ticker = ANY($1::text[]) AND NOT is_block_trade "
+                "AND (ticker, taker_side IS NULL, COALESCE(taker_side, ''), created_time) IN ("
+                "SELECT ticker, taker_side IS NULL, COALESCE(taker_side, ''), max(created_time) "
+                "FROM market_trades WHERE ticker = ANY($1::text[]) AND created_time < $2 "
+                "AND NOT is_block_trade GROUP BY ticker, taker_side)"
+            )
+        sql += " ORDER BY created_time, trade_id"
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(sql, list(tickers), start, end)
+        frame = pd.DataFrame([tuple(r)[:6] for r in rows], columns=list(TRADE_FRAME_COLUMNS))
+        frame["market_ticker"] = frame["market_ticker"].astype("object")
+        frame["created_time"] = pd.to_datetime(frame["created_time"], utc=True)
+        frame["yes_price"] = frame["yes_price"].astype("float64")
+        frame["count"] = frame["count"].astype("float64")
+        frame["taker_side"] = frame["taker_side"].astype("object")
+        frame["is_block_trade"] = frame["is_block_trade"].astype("bool")
+        return frame

@@ -1,7 +1,8 @@
 """One Dagster asset per registered strategy, downstream of `market_snapshots`.
 
 Materialized on demand from the UI (Materialize -> launchpad) with typed config: the universe,
-the date range, the data source (polled snapshots or backfilled candles), the strategy's
+the date range, the data source (polled snapshots, backfilled candles, or the public trade tape
+for markets without a recorded book: fills only at prints, docs/STRATEGIES.md), the strategy's
 parameters or a parameter grid. A run loads the quotes through the repositories, refuses to
 run on data that fails the blocking quality checks, simulates with the vectorbt engine, writes
 one `backtest_results` row and shows the headline metrics and the equity curve as metadata.
@@ -12,7 +13,7 @@ A sweep's row records the same provenance (`universe`) as a single run's: both a
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field
@@ -38,9 +39,28 @@ class BacktestConfig(dg.Config):
     start: str = Field(default="", description="ISO-8601 UTC start; empty = end - lookback_hours")
     end: str = Field(default="", description="ISO-8601 UTC end (exclusive); empty = now")
     lookback_hours: float = Field(default=24.0, gt=0)
-    source: str = Field(default="snapshots", description="snapshots | candles (backfilled)")
+    source: Literal["snapshots", "candles", "trades"] = Field(
+        default="snapshots",
+        description="snapshots | candles (backfilled, with bid/ask closes) | trades (the "
+        "public tape, no book: buys fill only at later YES-taker prints, sells at NO-taker "
+        "prints, at their price and size)",
+    )
     freq: str = Field(default="1min", description="Quote grid (pandas offset).")
-    staleness: str = Field(default="5min", description="Quotes older than this never fill.")
+    staleness: str = Field(
+        default="5min",
+        description="Quotes older than this never fill (trades: signals see the last print "
+        "for this long; fills never carry a print forward).",
+    )
+    fill_delay_bars: int = Field(
+        default=1, ge=0, description="Bars from a signal to its order (trades: at least 1)."
+    )
+    max_wait_bars: int = Field(
+        default=0,
+        ge=0,
+        description="Bars an order keeps waiting for a bar that can fill it after it becomes "
+        "executable; 0 drops it. On trades most bars hold no print: set it to let an order "
+        "meet the next print.",
+    )
     sharpe_freq: str = Field(
         default="1h",
         description="Returns resampled to this for Sharpe; not finer than `freq` (a finer one "
@@ -166,8 +186,8 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
         tags={"kalshi/strategy": spec.name},
         op_tags={"kalshi/backtest": spec.name},
         description=f"{spec.description} Backtest of strategy `{spec.name}` (vectorbt; fills at "
-        "the bid/ask, Kalshi fees, settlement at $1/$0); each materialization writes one "
-        "`backtest_results` row.",
+        "the bid/ask, or on trade-only data at later prints of the order's side, Kalshi fees, "
+        "settlement at $1/$0); each materialization writes one `backtest_results` row.",
     )
     def backtest(
         context: dg.AssetExecutionContext, config: BacktestConfig, database: WorkbenchDatabase
@@ -184,6 +204,9 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
             check_sharpe_freq(config.freq, config.sharpe_freq)
         except ValueError as exc:
             raise dg.Failure(f"freq/sharpe_freq: {exc}") from exc
+        if config.source == "trades" and config.fill_delay_bars < 1:
+            # The engine refuses it too (a bar's prints partly precede its signal).
+            raise dg.Failure("source 'trades' needs fill_delay_bars >= 1")
         start, end = window(config)
 
         async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
@@ -195,11 +218,12 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
                     universe,
                     start,
                     end,
-                    source="candles" if config.source == "candles" else "snapshots",
+                    source=config.source,
                     freq=config.freq,
                     # snapshots: known while their tier kept observing them (coverage spans);
                     # staleness applies to candles and to data without recorded coverage
                     staleness=config.staleness,
+                    max_wait_bars=config.max_wait_bars,
                 )
                 # What was asked for; the engine adds what it ran on (`tickers`: the resolved
                 # universe, grid, staleness, ...), the same for a sweep and a single run.
@@ -213,6 +237,7 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
                 if grid:
                     sweep = run_sweep(
                         quotes, spec.name, grid, split=config.split, base_params=params,
+                        fill_delay_bars=config.fill_delay_bars,
                         sharpe_freq=config.sharpe_freq, universe=scope,
                     )  # fmt: skip
                     if sweep.best_result is None:
@@ -226,8 +251,9 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
                     extra = {"trials": sweep.n_trials, "split_time": sweep.split_time.isoformat()}
                 else:
                     result = run_backtest(
-                        quotes, spec.name, params, sharpe_freq=config.sharpe_freq, universe=scope
-                    )
+                        quotes, spec.name, params, fill_delay_bars=config.fill_delay_bars,
+                        sharpe_freq=config.sharpe_freq, universe=scope,
+                    )  # fmt: skip
                 result_id = await repos.backtests.save(result)
             context.log.info(f"backtest {spec.name}: id {result_id}, pnl {result.total_pnl}")
             meta = result_metadata(result, result_id)
