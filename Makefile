@@ -1,5 +1,5 @@
 # One name per task; README, pre-commit and .ci/run use these same targets.
-.PHONY: setup db migrate dev test lint fmt typecheck bench sim
+.PHONY: setup db migrate dev test test-containers up down lint fmt typecheck bench sim
 
 setup:      ## install uv, Python deps (locked), SDK for conformance tests, Node deps
 	scripts/bootstrap.sh
@@ -15,6 +15,15 @@ dev:        ## the whole workbench on this machine: Postgres, migrations, simula
 
 test:       ## lint, type-check and run every test against real PostgreSQL
 	scripts/test.sh $(ARGS)
+
+test-containers:  ## build the images, start the compose stack and check it as a user would (Docker)
+	scripts/test-containers.sh
+
+up:         ## the workbench as containers with the simulator (docker compose; see docs/DEPLOYMENT.md)
+	docker compose --profile sim up -d --build --wait
+
+down:       ## stop the containers (the data stays in the pgdata volume)
+	docker compose --profile sim down
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
