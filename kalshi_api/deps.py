@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 
 from kalshi_api.changes import ResponseCache
 from kalshi_api.errors import ApiNotReadyError
-from kalshi_api.queries import ApiReads
 from kalshi_core.settings import Settings
 from kalshi_core.storage.database import Repositories
+from kalshi_core.storage.repositories import JsonReadRepository
 
 
 async def get_api_settings(request: Request) -> Settings:
@@ -29,8 +29,8 @@ async def get_repositories(request: Request) -> Repositories:
     return repos
 
 
-async def get_reads(request: Request) -> ApiReads:
-    reads: ApiReads | None = getattr(request.app.state, "reads", None)
+async def get_reads(request: Request) -> JsonReadRepository:
+    reads: JsonReadRepository | None = getattr(request.app.state, "reads", None)
     if reads is None:
         raise ApiNotReadyError("the database pool is not open")
     return reads
@@ -45,5 +45,5 @@ async def get_cache(request: Request) -> ResponseCache:
 
 SettingsDep = Annotated[Settings, Depends(get_api_settings)]
 ReposDep = Annotated[Repositories, Depends(get_repositories)]
-ReadsDep = Annotated[ApiReads, Depends(get_reads)]
+ReadsDep = Annotated[JsonReadRepository, Depends(get_reads)]
 CacheDep = Annotated[ResponseCache, Depends(get_cache)]

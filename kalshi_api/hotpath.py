@@ -5,8 +5,8 @@
 solving and parameter validation cost about as much CPU per request as the database query they
 wrap; for these shapes this layer does the same work directly:
 
-- a single market and its history call the same `ApiReads` methods the routes call and answer
-  with the same bodies, 404s and 503s;
+- a single market and its history call the same `JsonReadRepository` methods the routes call
+  and answer with the same bodies, 404s and 503s;
 - a markets page is served from the `ResponseCache` when the exact same query string was answered
   by the route at the current data version (`kalshi_api.changes`).
 
@@ -26,7 +26,6 @@ from typing import Any, Final
 from kalshi_api.changes import ResponseCache
 from kalshi_api.errors import NOT_SERVING, unavailable_response
 from kalshi_api.params import TEXT_PATTERN, TICKER_MAX
-from kalshi_api.queries import ApiReads
 from kalshi_api.routers.markets import (
     DEFAULT_HISTORY_LIMIT,
     MAX_HISTORY_LIMIT,
@@ -35,6 +34,7 @@ from kalshi_api.routers.markets import (
     unknown_market,
     unknown_market_history,
 )
+from kalshi_core.storage.repositories import JsonReadRepository
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -93,7 +93,7 @@ class HotPathMiddleware:
 
     async def _answer(self, scope: Scope, path: str, send: Send) -> bool:
         state = scope["app"].state
-        reads: ApiReads | None = getattr(state, "reads", None)
+        reads: JsonReadRepository | None = getattr(state, "reads", None)
         if reads is None:
             return False  # not started: the route answers 503
         qs: bytes = scope["query_string"]
@@ -130,7 +130,7 @@ class HotPathMiddleware:
             await _send(send, response.status_code, bytes(response.body), ((b"retry-after", b"1"),))
         return True
 
-    async def _history(self, text: str, qs: bytes, reads: ApiReads, send: Send) -> bool:
+    async def _history(self, text: str, qs: bytes, reads: JsonReadRepository, send: Send) -> bool:
         ticker = _ticker(text)
         if ticker is None:
             return False

@@ -34,10 +34,10 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Final, Literal
 
-from kalshi_api.queries import ApiReads
 from kalshi_core.settings import Settings
 from kalshi_core.storage.postgres.poll_ticks import PollTickRow, PostgresPollTickReader
 from kalshi_core.storage.postgres.polls import grid_ticks
+from kalshi_core.storage.repositories import JsonReadRepository
 
 TickKind = Literal["ok", "failed", "not_running", "pending"]
 GapKind = Literal["failed", "not_running"]
@@ -277,7 +277,7 @@ def _plural(n: int, one: str) -> str:
 
 
 async def grid_interval(
-    reads: ApiReads, settings: Settings, tier: str, now: datetime
+    reads: JsonReadRepository, settings: Settings, tier: str, now: datetime
 ) -> int | None:
     """The tier's poll grid: the watchlist's is POLL_INTERVAL_S; the catalogue's is
     CATALOGUE_INTERVAL_S or, when that is 0 (automatic), the spacing of its recorded ticks."""
@@ -348,7 +348,7 @@ def judge(
 
 async def tier_health(
     reader: PostgresPollTickReader,
-    reads: ApiReads,
+    reads: JsonReadRepository,
     settings: Settings,
     tier: str,
     now: datetime,

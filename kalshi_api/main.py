@@ -28,11 +28,11 @@ from kalshi_api.errors import (
     install_error_handlers,
 )
 from kalshi_api.hotpath import HotPathMiddleware
-from kalshi_api.queries import ApiReads
 from kalshi_api.routers import backtests, events, health, ingestion, markets, series
 from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import Settings, get_settings
 from kalshi_core.storage.database import Database, repositories
+from kalshi_core.storage.postgres.json_reads import PostgresJsonReads
 
 log = get_logger(__name__)
 
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = await open_database(current)
         app.state.db = db
         app.state.repos = repositories(db)
-        app.state.reads = ApiReads(db, count_cache_s=current.api_count_cache_s)
+        app.state.reads = PostgresJsonReads(db, count_cache_s=current.api_count_cache_s)
         feed = None
         if current.api_response_cache_mb > 0:
             feed = ChangeFeed(current.database_url)

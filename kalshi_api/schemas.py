@@ -1,12 +1,12 @@
 """Response shapes of the API, as documented in its OpenAPI schema.
 
 Money and counts are JSON numbers in dollars / contracts (0.52, not "0.5200"). The market and
-history items are written as JSON text by `kalshi_api.queries` (stored fields by SQL, derived
-prices by Python), not by these models: here they document exactly what that code writes, and
-they are what the schemathesis test checks responses against. The
-other resources are serialized from these models by pydantic: a `Decimal` becomes a JSON number
-through `float`, which is exact for the values the workbench stores (at most 15 significant
-digits: the shortest representation of the double is the original decimal).
+history items are written as JSON text by `kalshi_core.storage.postgres.json_reads` (stored fields
+by SQL, derived prices by Python), not by these models: here they document exactly what that code
+writes, and they are what the schemathesis test checks responses against. The other resources are
+serialized from these models by pydantic: a `Decimal` becomes a JSON number through `float`, which
+is exact for the values the workbench stores (at most 15 significant digits: the shortest
+representation of the double is the original decimal).
 """
 
 from __future__ import annotations

@@ -16,11 +16,11 @@ from fastapi.responses import Response
 
 from kalshi_api.errors import NOT_SERVING, ApiNotReadyError, describe_unavailable
 from kalshi_api.ingestion_health import TierHealth, tier_health
-from kalshi_api.queries import ApiReads
 from kalshi_api.routers.ingestion import TIERS
 from kalshi_api.schemas import FreshnessOut, HealthOut
 from kalshi_core.settings import Settings
 from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader
+from kalshi_core.storage.repositories import JsonReadRepository
 
 router = APIRouter(tags=["health"])
 
@@ -34,7 +34,7 @@ router = APIRouter(tags=["health"])
 )
 async def health(request: Request, response: Response) -> HealthOut:
     now = datetime.now(UTC)
-    reads: ApiReads | None = getattr(request.app.state, "reads", None)
+    reads: JsonReadRepository | None = getattr(request.app.state, "reads", None)
     settings: Settings = request.app.state.settings
     timeout_s: float = min(settings.api_db_timeout_s, 2.0)
     try:

@@ -13,7 +13,6 @@ from fastapi import APIRouter
 
 from kalshi_api.deps import ReadsDep, ReposDep, SettingsDep
 from kalshi_api.ingestion_health import Coverage, TierHealth, tier_health
-from kalshi_api.queries import ApiReads
 from kalshi_api.schemas import (
     CoverageOut,
     ErrorOut,
@@ -25,6 +24,7 @@ from kalshi_api.schemas import (
 from kalshi_core.settings import Settings
 from kalshi_core.storage.database import Repositories
 from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader
+from kalshi_core.storage.repositories import JsonReadRepository
 
 router = APIRouter(
     prefix="/api/v1/ingestion",
@@ -55,7 +55,7 @@ def coverage_out(c: Coverage) -> CoverageOut:
 
 
 async def tier_status(
-    repos: Repositories, reads: ApiReads, settings: Settings, tier: Tier, now: datetime
+    repos: Repositories, reads: JsonReadRepository, settings: Settings, tier: Tier, now: datetime
 ) -> TierStatusOut:
     health: TierHealth = await tier_health(
         PostgresPollTickReader(repos.db), reads, settings, tier, now, with_today=True

@@ -1,7 +1,8 @@
 """Markets: latest quotes (paged, filtered, sorted), one market, and its stored history.
 
-These are the hot endpoints: their bodies are JSON text built by `kalshi_api.queries` and sent
-as-is (no pydantic round trip); the response models document that JSON for OpenAPI.
+These are the hot endpoints: their bodies are JSON text built by the storage layer's
+`kalshi_core.storage.postgres.json_reads` and sent as-is (no pydantic round trip); the response
+models document that JSON for OpenAPI.
 """
 
 from __future__ import annotations

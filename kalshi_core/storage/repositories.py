@@ -337,3 +337,40 @@ class RawPageRepository(Protocol):
         """Remove pages fetched before `older_than` (drops whole day partitions where it can);
         returns the number of pages removed."""
         ...
+
+
+@runtime_checkable
+class JsonReadRepository(Protocol):
+    """Reads that return response JSON as text, rendered by the database (the API's hot
+    endpoints), and the small health/ingestion summaries beside them."""
+
+    async def market(self, ticker: str) -> str | None:
+        """One market's latest quote with its metadata as a JSON object, or None."""
+        ...
+
+    async def markets(self, flt: MarketFilter, limit: int, offset: int) -> tuple[str, int]:
+        """A page of latest quotes as a JSON array (the order of `MarketRepository.
+        get_all_latest`), and the total matching `flt`."""
+        ...
+
+    async def history(
+        self,
+        ticker: str,
+        limit: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> str | None:
+        """Stored snapshots of `ticker`, newest first, as a JSON array; None if unknown."""
+        ...
+
+    async def ping(self) -> None:
+        """Raises if the database does not answer."""
+        ...
+
+    async def last_ok_tick(self, tier: str) -> datetime | None: ...
+
+    async def recent_errors(
+        self, tier: str, since: datetime, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    async def recent_ticks(self, tier: str, since: datetime) -> list[datetime]: ...

@@ -17,8 +17,9 @@ import pytest
 
 from kalshi_core.models import Market, MarketSnapshot, PriceRange
 from kalshi_core.storage.database import Database, Repositories
+from kalshi_core.storage.postgres.json_reads import PostgresJsonReads
 from kalshi_core.storage.postgres.markets import PostgresMarketRepository
-from kalshi_core.storage.repositories import MarketFilter
+from kalshi_core.storage.repositories import JsonReadRepository, MarketFilter
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -297,3 +298,7 @@ async def test_unfiltered_total_is_cached_briefly(
     assert (await repos.markets.get_all_latest(MarketFilter(search="KXA"))).total == 2
     exact = PostgresMarketRepository(db, total_ttl_s=0)
     assert (await exact.get_all_latest()).total == 2
+
+
+def test_json_reads_satisfy_their_protocol(db: Database) -> None:
+    assert isinstance(PostgresJsonReads(db), JsonReadRepository)

@@ -125,8 +125,9 @@ class LatestListQuery:
 
     The single definition of what a `MarketFilter` selects and how it sorts, used by
     `PostgresMarketRepository.get_all_latest` and by the API's JSON-rendering query
-    (`kalshi_api.queries`), so the two cannot drift apart. Only constants of this module are
-    spliced into the SQL; every filter value is a bound parameter ($1..$n, in `args`).
+    (`kalshi_core.storage.postgres.json_reads`), so the two cannot drift apart. Only constants of
+    this module are spliced into the SQL; every filter value is a bound parameter ($1..$n, in
+    `args`).
     """
 
     where: str  # "" or "WHERE ..." over the aliases m and l

@@ -1,4 +1,8 @@
-"""The API's fast read path: PostgreSQL renders the hot responses' JSON as text.
+"""`JsonReadRepository` on PostgreSQL: reads whose JSON the database renders as text.
+
+The API's hot endpoints answer with these bodies as they are (and notebooks or scripts can use
+them for the same JSON); SQL lives here, in the storage layer, beside the repositories it shares
+its filters with.
 
 `/markets`, `/markets/{ticker}` and `/markets/{ticker}/history` are the endpoints the SPA and
 notebooks hit hardest. Decoding hundreds of NUMERIC columns into `Decimal`s and serializing them
@@ -237,8 +241,9 @@ class TotalCache:
             self._entries.popitem(last=False)
 
 
-class ApiReads:
-    """The read queries behind the hot endpoints and the health/ingestion summaries.
+class PostgresJsonReads:
+    """`JsonReadRepository`: the read queries behind the hot endpoints and the health/ingestion
+    summaries.
 
     Methods return JSON text ready to send (or None when the market does not exist); they go
     through the shared read-only `Database` pool and bind every value.
