@@ -270,25 +270,27 @@ class Trade(_Frozen):
 
 
 class Candle(_Frozen):
-    """One candlestick: bid/ask OHLC always, trade-price OHLC only when trades happened."""
+    """One candlestick: trade-price OHLC only when trades happened; bid/ask OHLC and open
+    interest whenever the source knows them (Kalshi always sends them; a candle rebuilt from a
+    recorded trade tape has none, and they stay None rather than be made up)."""
 
     ticker: str
     period_minutes: Literal[1, 60, 1440]
     end_time: AwareDatetime
-    yes_bid_open: Price
-    yes_bid_high: Price
-    yes_bid_low: Price
-    yes_bid_close: Price
-    yes_ask_open: Price
-    yes_ask_high: Price
-    yes_ask_low: Price
-    yes_ask_close: Price
+    yes_bid_open: Price | None = None
+    yes_bid_high: Price | None = None
+    yes_bid_low: Price | None = None
+    yes_bid_close: Price | None = None
+    yes_ask_open: Price | None = None
+    yes_ask_high: Price | None = None
+    yes_ask_low: Price | None = None
+    yes_ask_close: Price | None = None
     price_open: Price | None = None
     price_high: Price | None = None
     price_low: Price | None = None
     price_close: Price | None = None
     volume: Count = ZERO
-    open_interest: Count = ZERO
+    open_interest: Count | None = None
 
 
 class OrderBookLevel(_Frozen):

@@ -298,9 +298,10 @@ market_candles = Table(
     Column("ticker", Text, nullable=False),
     Column("period_minutes", SmallInteger, nullable=False),
     Column("end_time", TZ, nullable=False),
-    *[Column(c, Numeric, nullable=c.startswith("price_")) for c in _CANDLE_PRICES],
+    # NULL quotes / open interest: unknown (candles rebuilt from a trade tape, migration 0008)
+    *[Column(c, Numeric, nullable=True) for c in _CANDLE_PRICES],
     Column("volume", Numeric, nullable=False),
-    Column("open_interest", Numeric, nullable=False),
+    Column("open_interest", Numeric, nullable=True),
     PrimaryKeyConstraint("ticker", "period_minutes", "end_time", name="market_candles_pkey"),
     CheckConstraint("period_minutes IN (1, 60, 1440)", name="market_candles_period"),
     *[

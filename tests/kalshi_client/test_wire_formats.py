@@ -105,6 +105,23 @@ def test_historical_candle_shape_equals_live_shape() -> None:
     assert a[0].period_minutes == 60
 
 
+def test_candle_without_quotes_keeps_them_unknown() -> None:
+    """A candle rebuilt from a recorded trade tape (kalshi_sim --recorded) has no bid/ask and
+    no open interest: they parse as None, never as an empty book or zero."""
+    tape = {
+        "end_period_ts": 1754956800,
+        "price": {"open_dollars": "0.4800", "low_dollars": "0.4800", "high_dollars": "0.9800",
+                  "close_dollars": "0.9800", "mean_dollars": "0.7851", "previous_dollars": None},
+        "volume_fp": "796.00",
+    }  # fmt: skip
+    (c,) = wire.parse_candles_response(orjson.dumps({"candlesticks": [tape]}), "GET /c", "T", 60)
+    assert (c.yes_bid_open, c.yes_bid_close, c.yes_ask_open, c.yes_ask_close) == (None,) * 4
+    assert c.open_interest is None
+    assert (c.price_open, c.price_close, c.volume) == (
+        Decimal("0.48"), Decimal("0.98"), Decimal("796"),
+    )  # fmt: skip
+
+
 def test_orderbook_current_legacy_and_empty_sides() -> None:
     current = {
         "orderbook_fp": {
@@ -333,10 +350,9 @@ def test_malformed_other_endpoints_name_themselves() -> None:
         )
     with pytest.raises(KalshiResponseError, match=r"^GET /ob: required key 'orderbook_fp'"):
         wire.parse_orderbook_response(b"{}", "GET /ob", "A")
-    with pytest.raises(KalshiResponseError, match=r"^GET /c: candlesticks\[0\]\.yes_bid"):
-        wire.parse_candles_response(
-            orjson.dumps({"candlesticks": [{"end_period_ts": 1}]}), "GET /c", "A", 1
-        )
+    incomplete = {"end_period_ts": 1, "yes_bid": {"open_dollars": "0.5000"}}
+    with pytest.raises(KalshiResponseError, match=r"^GET /c: candlesticks\[0\]\.yes_bid\.high"):
+        wire.parse_candles_response(orjson.dumps({"candlesticks": [incomplete]}), "GET /c", "A", 1)
     with pytest.raises(KalshiResponseError, match=r"^GET /e: event"):
         wire.parse_event_response(b'{"event": null}', "GET /e", wire.MarketParser(OBSERVED))
     with pytest.raises(KalshiResponseError, match=r"^GET /x: market_settled_ts: missing"):

@@ -72,9 +72,11 @@ _OHLC: Final = ("open", "high", "low", "close")
 
 
 def _ohlc(dist: object, field: str, required: bool) -> list[Decimal | None]:
+    """An OHLC distribution; `required`: a distribution that is there must be complete.
+
+    An absent (or null) distribution is four Nones: Kalshi always sends the bid/ask ones, but
+    candles rebuilt from a recorded trade tape have no quote, and none is made up for them."""
     if dist is None:
-        if required:
-            raise WireFieldError(field, "missing required bid/ask distribution")
         return [None, None, None, None]
     d = _dict(dist, field)
     out: list[Decimal | None] = []
@@ -113,7 +115,12 @@ def make_candle_parser(ticker: str, period_minutes: int) -> Callable[[dict[str, 
                 "price_low": trade[2],
                 "price_close": trade[3],
                 "volume": _count(d, "volume", "volume_fp"),
-                "open_interest": _count(d, "open_interest", "open_interest_fp"),
+                # absent (recorded trade data) stays unknown, not zero
+                "open_interest": (
+                    None
+                    if d.get("open_interest_fp") is None and d.get("open_interest") is None
+                    else _count(d, "open_interest", "open_interest_fp")
+                ),
             },
         )
 
