@@ -31,6 +31,10 @@ BATCH_MAX_CANDLES: Final = 10_000  # Kalshi: "up to 10,000 candlesticks total ac
 SINGLE_MAX_CANDLES: Final = 5_000  # per-market candlestick endpoints
 CANDLE_PERIODS: Final = (1, 60, 1440)
 DAY_S: Final = 86_400
+LATE_PRINT_S: Final = 600
+"""How long after its close_time a market's trades are still asked for: Kalshi's tapes hold
+prints after an early close (KXATPMATCH-25NOV08DJOMUS-DJO printed 49 s after its close_time,
+docs/REALDATA.md), and clipping at the close second dropped them."""
 
 
 class Family(StrEnum):
@@ -83,12 +87,12 @@ def trade_segments(
 ) -> list[TradeSegment]:
     """The trades queries for one market and window ``[start_ts, end_ts)``.
 
-    The window is clipped to the market's trading time (a trade can print at its close second,
-    hence close + 1), then split at the trades cutoff; for a `live_market` the live query covers
+    The window is clipped to the market's trading time (trades print until `LATE_PRINT_S`
+    after the close), then split at the trades cutoff; for a `live_market` the live query covers
     the whole clipped window (see the module docstring). Empty when the market did not trade.
     """
     lo = start_ts if open_ts is None else max(start_ts, open_ts)
-    hi = end_ts if close_ts is None else min(end_ts, close_ts + 1)
+    hi = end_ts if close_ts is None else min(end_ts, close_ts + LATE_PRINT_S)
     if hi <= lo:
         return []
     cut = cutoff.trades_ts

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kalshi_core.history.routing import LATE_PRINT_S
 from kalshi_core.kalshi.client import MAX_TICKERS_PER_REQUEST, KalshiClient
 from kalshi_core.kalshi.responses import HistoricalCutoff, Listing, MarketRecord
 from kalshi_core.logs import get_logger
@@ -93,9 +94,10 @@ class HistoryMarket:
         return None if t is None else int(t.timestamp())
 
     def trades_in(self, start_ts: int, end_ts: int) -> bool:
-        """Whether it was open at some time in [start_ts, end_ts) (unknown times: assume so)."""
+        """Whether it could print a trade in [start_ts, end_ts): open then, or closed less than
+        `LATE_PRINT_S` before (unknown times: assume so)."""
         o, c = self.open_ts, self.close_ts
-        return (o is None or o < end_ts) and (c is None or c >= start_ts)
+        return (o is None or o < end_ts) and (c is None or c + LATE_PRINT_S >= start_ts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +158,9 @@ async def resolve_markets(
             series_tickers=list(universe.series),
             event_tickers=list(universe.events),
             tickers=list(universe.tickers),
-            # Kalshi's bound is exclusive: a market closing exactly at `lo` still traded then.
-            min_close_ts=lo - 1,
+            # Kalshi's bound is exclusive: a market closing exactly at `lo` still traded then,
+            # and one that closed shortly before can still print (LATE_PRINT_S).
+            min_close_ts=lo - 1 - LATE_PRINT_S,
             keep_raw=False,
         )
     )

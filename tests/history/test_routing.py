@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kalshi_core.history.routing import (
+    LATE_PRINT_S,
     Cutoff,
     Family,
     candle_count,
@@ -56,11 +57,14 @@ def test_live_market_is_asked_of_the_live_family_for_the_whole_window() -> None:
 
 def test_segments_clip_to_trading_time() -> None:
     cut = Cutoff(T0 + 2 * D, T0 + 2 * D)
-    # closed before the window: nothing to ask
-    assert trade_segments(T0 + D, T0 + 2 * D, T0 - D, T0 + D - 1, cut) == []
-    # a trade can print in the close second
+    # closed, late prints included, before the window: nothing to ask
+    assert trade_segments(T0 + D, T0 + 2 * D, T0 - D, T0 + D - LATE_PRINT_S, cut) == []
+    # trades print after the close (real tapes: up to 49 s after an early close)
     segs = trade_segments(T0, T0 + D, T0 + 100, T0 + 200, cut)
-    assert [(s.family, s.lo, s.hi) for s in segs] == [(Family.HISTORICAL, T0 + 100, T0 + 201)]
+    assert [(s.family, s.lo, s.hi) for s in segs] == [
+        (Family.HISTORICAL, T0 + 100, T0 + 200 + LATE_PRINT_S)
+    ]
+    assert LATE_PRINT_S > 49
 
 
 @given(
@@ -77,7 +81,7 @@ def test_segments_cover_the_clipped_window_exactly(
     close = None if open_ is None else open_ + life
     segs = trade_segments(start, end, open_, close, Cutoff(cut, cut))
     lo = start if open_ is None else max(start, open_)
-    hi = end if close is None else min(end, close + 1)
+    hi = end if close is None else min(end, close + LATE_PRINT_S)
     covered = [(s.lo, s.hi) for s in segs]
     if hi <= lo:
         assert covered == []
