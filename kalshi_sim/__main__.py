@@ -13,6 +13,8 @@ from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import get_settings
 from kalshi_sim.app import create_app
 from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
+from kalshi_sim.recorded import DATASETS
+from kalshi_sim.recorded_api import check_config
 from kalshi_sim.universe import anchor_from_iso
 from kalshi_sim.universe_cache import default_cache_dir
 
@@ -59,6 +61,25 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--replay", type=Path, default=None, help="CSV of recorded snapshots")
     p.add_argument("--speed", type=float, default=1.0, help="replay speed multiplier")
     p.add_argument(
+        "--recorded",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="serve real recordings from DIR (layouts: kalshi_sim/README.md)",
+    )
+    p.add_argument(
+        "--dataset",
+        action="append",
+        choices=DATASETS,
+        default=[],
+        help="with --recorded: the layout(s) to load (repeatable; default: all present)",
+    )
+    p.add_argument(
+        "--cutoff",
+        default=None,
+        help="with --recorded: historical cutoff, ISO-8601 (default: middle of the recording)",
+    )
+    p.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
@@ -66,6 +87,8 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     )
     p.add_argument("--no-cache", action="store_true", help="always generate the universe")
     a = p.parse_args(argv)
+    if a.recorded is None and (a.dataset or a.cutoff):
+        p.error("--dataset and --cutoff apply to --recorded")
     now = time.time()
     faults = FaultConfig(
         error_rate=a.error_rate,
@@ -95,10 +118,18 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         faults=faults,
         replay_path=a.replay,
         replay_speed=a.speed,
+        recorded_dir=a.recorded,
+        recorded_datasets=tuple(a.dataset),
+        recorded_cutoff=anchor_from_iso(a.cutoff) if a.cutoff else None,
         host=a.host,
         port=a.port,
         cache_dir=None if a.no_cache else (a.cache_dir or default_cache_dir()),
     )
+    if cfg.recorded_dir is not None:
+        try:
+            check_config(cfg)
+        except ValueError as exc:
+            p.error(str(exc))
     return replace(cfg)
 
 

@@ -909,6 +909,10 @@ def build_model(cfg: SimConfig) -> Model:
 def create_app(config: SimConfig | None = None, *, model: Model | None = None) -> Starlette:
     """Build the simulator app (universe generation happens here, not per request)."""
     cfg = config or SimConfig()
+    if cfg.recorded_dir is not None and model is None:
+        from kalshi_sim.recorded_api import create_recorded_app
+
+        return create_recorded_app(cfg)
     t0 = time.perf_counter()
     mdl = model if model is not None else build_model(cfg)
     if cfg.replay_path is not None:

@@ -72,6 +72,13 @@ class SimConfig:
     replay_path: Path | None = None
     """CSV of recorded top-of-book snapshots to replay instead of the synthetic universe."""
     replay_speed: float = 1.0
+    recorded_dir: Path | None = None
+    """Directory of real recordings (kalshi_sim.recorded layouts) to serve instead of the
+    synthetic universe; the clock then stands at the end of the recording."""
+    recorded_datasets: tuple[str, ...] = ()
+    """Which recorded layouts to load (multi, nba, econ); empty = every layout present."""
+    recorded_cutoff: datetime | None = None
+    """Historical cutoff of a recorded dataset (default: the middle of the recording)."""
     cache_dir: Path | None = None
     """Where generated universes are cached between runs (None: always generate)."""
     host: str = "127.0.0.1"
