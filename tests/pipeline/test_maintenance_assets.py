@@ -29,9 +29,9 @@ from kalshi_core.storage.repositories import RawPage
 from kalshi_pipeline.defs.maintenance.assets import (
     RetentionConfig,
     compacted_market_snapshots,
-    compaction_schedule,
     raw_page_archive,
 )
+from kalshi_pipeline.defs.maintenance.schedules import compaction_schedule
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
 from tests.builders import build_snapshot
 

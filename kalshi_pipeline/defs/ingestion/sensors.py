@@ -16,30 +16,16 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from kalshi_core.settings import Settings, get_settings
-from kalshi_pipeline.defs.metadata.assets import metadata_job
+from kalshi_pipeline.defs.ingestion.schedules import JOB_NAME, ingestion_job
+from kalshi_pipeline.defs.metadata.schedules import metadata_job
 from kalshi_pipeline.lib.poll_grid import GridConfigError, partition_key, run_key
 from kalshi_pipeline.lib.rate_budget import RateBudgetError
 from kalshi_pipeline.lib.tiers import TierSpec, tier_specs
 
 INGESTION_TAG = "kalshi/ingestion"
 WINDOW_TAG = "kalshi/window_start"
-JOB_NAME = "market_snapshots_ingestion"
 # A run is dead once its window ended this long ago (it exits right after its last tick).
 GRACE_AFTER_WINDOW = timedelta(seconds=90)
-
-ingestion_job = dg.define_asset_job(
-    JOB_NAME,
-    selection=dg.AssetSelection.assets("market_snapshots").without_checks()
-    | dg.AssetSelection.checks(
-        dg.AssetCheckKey(dg.AssetKey("market_snapshots"), "window_tick_coverage"),
-        dg.AssetCheckKey(dg.AssetKey("market_snapshots"), "window_quotes_sane"),
-        dg.AssetCheckKey(dg.AssetKey("market_snapshots"), "raw_payload_schema_drift"),
-    ),
-    description="Polls one window of one tier (run config) into the day partition.",
-    # one step: the multiprocess executor would pay a second process start and import per run
-    executor_def=dg.in_process_executor,
-    tags={"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"},
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,27 +77,6 @@ def compacted_market_snapshots(
     return asyncio.run(run())
 
 
-compaction_job = dg.define_asset_job(
-    "snapshot_compaction",
-    selection=dg.AssetSelection.assets(compacted_market_snapshots),
-    executor_def=dg.in_process_executor,
-)
-
-
-@dg.schedule(
-    name="snapshot_compaction_schedule",
-    job=compaction_job,
-    cron_schedule="15 1 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Rewrites yesterday's snapshots in market order (fast history reads).",
-)
-def compaction_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    # Yesterday, not "the last partition": snapshot_days ends with today's (in progress) day.
-    day = (context.scheduled_execution_time.astimezone(UTC) - timedelta(days=1)).date()
-    return dg.RunRequest(run_key=day.isoformat(), partition_key=day.isoformat())
-
-
 class RetentionConfig(dg.Config):
     days: int = get_settings().raw_page_retention_days
     """Pages fetched more than this many days ago are removed (0 = keep only today)."""
@@ -139,18 +118,3 @@ def raw_page_archive(config: RetentionConfig, database: WorkbenchDatabase) -> dg
         )
 
     return asyncio.run(run())
-
-
-retention_job = dg.define_asset_job(
-    "raw_page_retention",
-    selection=dg.AssetSelection.assets(raw_page_archive),
-    executor_def=dg.in_process_executor,
-)
-
-retention_schedule = dg.ScheduleDefinition(
-    job=retention_job,
-    cron_schedule="5 1 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Drops raw API pages older than RAW_PAGE_RETENTION_DAYS.",
-)

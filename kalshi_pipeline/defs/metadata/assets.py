@@ -109,18 +109,3 @@ def markets(kalshi: KalshiApiResource, database: WorkbenchDatabase) -> dg.Materi
         )
 
     return asyncio.run(run())
-
-
-metadata_job = dg.define_asset_job(
-    "metadata_refresh",
-    selection=dg.AssetSelection.groups("metadata"),
-    executor_def=dg.in_process_executor,
-)
-
-metadata_schedule = dg.ScheduleDefinition(
-    job=metadata_job,
-    cron_schedule="7 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Hourly refresh of series, events and recently settled markets.",
-)
