@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         description="Answer the hottest GETs below FastAPI's routing (kalshi_api.hotpath); "
         "off = every request through the routes (same answers, more CPU).",
     )
+    api_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where users reach the API (links in Dagster metadata); behind a proxy or in "
+        "containers, the address a browser uses.",
+    )
+    dashboard_public_url: str = Field(
+        default="http://127.0.0.1:5173",
+        description="Where users reach the dashboard (links in Dagster metadata).",
+    )
     api_response_cache_mb: int = Field(
         default=32,
         ge=0,

@@ -25,6 +25,7 @@ from kalshi_core.settings import get_settings
 from kalshi_core.storage.database import Repositories
 from kalshi_core.storage.repositories import MarketFilter
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
+from kalshi_pipeline.lib.tiers import tier_specs
 
 SPARK = "▁▂▃▄▅▆▇█"
 MAX_UNIVERSE = 5000
@@ -135,9 +136,9 @@ async def gate_on_quality(
             metadata={"examples": ", ".join(q.examples[:10])},
         )
     coverage: dict[str, Any] = {"rows": q.rows, "markets": q.markets}
-    for tier in ("watchlist", "catalogue"):
-        interval = get_settings().poll_interval_s if tier == "watchlist" else 15
-        rep = await repos.polls.coverage(tier, start, end, interval)
+    # each enabled tier on its own grid (the catalogue's cadence comes from the rate plan)
+    for tier, spec in tier_specs(get_settings()).items():
+        rep = await repos.polls.coverage(tier, start, end, spec.grid.interval_s)
         if rep.ok:
             coverage[f"{tier}_coverage"] = round(rep.ratio, 4)
     best = max((v for k, v in coverage.items() if k.endswith("_coverage")), default=None)
@@ -154,7 +155,9 @@ def result_metadata(result: BacktestResult, result_id: int) -> dict[str, Any]:
     curve = [v for _, v in result.equity_curve]
     meta: dict[str, Any] = {
         "backtest_id": result_id,
-        "api": dg.MetadataValue.url(f"http://127.0.0.1:8000/api/v1/backtests/{result_id}"),
+        "api": dg.MetadataValue.url(
+            f"{get_settings().api_public_url.rstrip('/')}/api/v1/backtests/{result_id}"
+        ),
         "total_pnl": float(result.total_pnl),
         "fees_paid": float(result.fees_paid),
         "settlement_pnl": float(result.settlement_pnl),
