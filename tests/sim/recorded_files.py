@@ -59,6 +59,7 @@ class Recording:
     trades: list[FileTrade] = field(default_factory=list)
     candles: dict[str, list[FileCandle]] = field(default_factory=dict)
     events: set[str] = field(default_factory=set)
+    series: set[str] = field(default_factory=set)
 
     def trades_by_market(self) -> dict[str, list[FileTrade]]:
         out: dict[str, list[FileTrade]] = defaultdict(list)
@@ -102,6 +103,7 @@ def read_recording(dataset: str, root: Path = FIXTURES) -> Recording:
                 r["close_time"],
             )
         rec.events = {r["event_ticker"] for r in _read(root, "multi_events")}
+        rec.series = {r["series_ticker"] for r in _read(root, "multi_enriched_markets")}
         for r in _read(root, "multi_trades"):
             rec.trades.append(
                 FileTrade(
@@ -147,6 +149,8 @@ def read_recording(dataset: str, root: Path = FIXTURES) -> Recording:
             rec.markets[ticker] = FileMarket(ticker, None, res, value, None, None, None)
     else:
         raise ValueError(dataset)
+    # Kalshi names a series by the ticker's first part (the multi files name it too)
+    rec.series = rec.series or {t.split("-")[0] for t in rec.markets}
     return rec
 
 
