@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
-from kalshi_sim.testing import SimServer
+from kalshi_sim.config import SimConfig
+from kalshi_sim.testing import SimServer, serve
 from sim.conftest import START, pick_tickers
+from tests.sim.recorded_files import FIXTURES, read_recording
 
 NOW = int(START.timestamp())
 
@@ -107,3 +111,41 @@ def test_sdk_reads_trades_candles_orderbook(
     )
     assert hc.candlesticks
     assert sdk_apis["exchange"].get_exchange_status().exchange_active
+
+
+@pytest.fixture(scope="module")
+def recorded_sdk() -> Iterator[dict[str, Any]]:
+    k = _sdk()
+    cfg = SimConfig(recorded_dir=FIXTURES, recorded_datasets=("multi",), rate_limit_per_s=0)
+    with serve(cfg) as server:
+        client = k.ApiClient(k.Configuration(host=server.base_url))
+        yield {"market": k.MarketApi(client), "historical": k.HistoricalApi(client), "k": k}
+
+
+def test_sdk_reads_a_recorded_dataset(recorded_sdk: dict[str, Any]) -> None:
+    """Recorded mode (real markets and tapes) passes the SDK's strict models for markets, events,
+    series and trades; its candles lack the book, which the SDK requires, so it refuses them."""
+    market, hist = recorded_sdk["market"], recorded_sdk["historical"]
+    files = read_recording("multi")
+    m = market.get_market("KXETHD-25NOV0911-T3519.99").market
+    assert (m.status, m.result, m.last_price_dollars) == ("finalized", "no", "0.9800")
+    trades = market.get_trades(ticker="KXALEAGUEGAME-25NOV09BRRNUJ-NUJ", limit=1000).trades
+    old = hist.get_trades_historical(ticker="KXALEAGUEGAME-25NOV09BRRNUJ-NUJ", limit=1000).trades
+    expected = files.trades_by_market()["KXALEAGUEGAME-25NOV09BRRNUJ-NUJ"]
+    assert sorted(t.trade_id for t in trades + old) == sorted(t.trade_id for t in expected)
+    settled = hist.get_historical_markets(limit=100).markets
+    assert settled
+    assert {x.status for x in settled} == {"finalized"}
+    assert hist.get_historical_market(settled[0].ticker).market.result in ("yes", "no")
+    assert market.get_series("KXETHD").series.ticker == "KXETHD"
+    assert {x.status for x in market.get_markets(status="closed", limit=100).markets} == {
+        "determined"
+    }
+    with pytest.raises(ValidationError, match="yes_bid"):
+        market.get_market_candlesticks(
+            "KXETHD",
+            "KXETHD-25NOV0911-T3519.99",
+            start_ts=1762700400,
+            end_ts=1762704000,
+            period_interval=60,
+        )
