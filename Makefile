@@ -1,5 +1,5 @@
 # One name per task; README, pre-commit and .ci/run use these same targets.
-.PHONY: setup db migrate dev test test-containers up down lint fmt typecheck bench sim
+.PHONY: setup db migrate dev test test-containers up down lint fmt typecheck bench sim import
 
 setup:      ## install uv, Python deps (locked), SDK for conformance tests, Node deps
 	scripts/bootstrap.sh
@@ -39,3 +39,6 @@ bench:      ## every benchmark; results go to docs/BENCHMARKS.md by hand with ma
 
 sim:        ## the local Kalshi exchange alone on :8765
 	.venv/bin/python -m kalshi_sim --port 8765
+
+import: migrate  ## load Kalshi dumps (CSV/Parquet of markets, trades, candles): make import ARGS="path/to/kalshi"
+	DATABASE_URL=$$(scripts/ensure-postgres.sh) .venv/bin/python -m kalshi_core.imports $(ARGS)

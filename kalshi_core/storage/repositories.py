@@ -7,10 +7,21 @@ holds the PostgreSQL implementations. All methods are async.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from decimal import Decimal
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NamedTuple,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 from kalshi_core.models import (
     BacktestResult,
@@ -260,9 +271,142 @@ class IngestPollRepository(Protocol):
         ...
 
 
+class ImportedTrade(NamedTuple):
+    """A validated trade of an imported dump; `src`/`line` say where it came from (the import's
+    file index and the file's line or Parquet row) so duplicates are reported by location. A
+    None `taker_side`/`is_block_trade` means the dump did not say: a stored value is kept."""
+
+    src: int
+    line: int
+    trade_id: str
+    ticker: str
+    created_time: datetime
+    yes_price: Decimal
+    contracts: Decimal  # column `count` (a NamedTuple field cannot be named count)
+    taker_side: str | None
+    is_block_trade: bool | None
+
+
+class ImportedCandle(NamedTuple):
+    """A validated candle of an imported dump (see `ImportedTrade`). A None trade price means
+    no trade in the period or that the dump did not say: a stored price is kept."""
+
+    src: int
+    line: int
+    ticker: str
+    period_minutes: int
+    end_time: datetime
+    yes_bid_open: Decimal
+    yes_bid_high: Decimal
+    yes_bid_low: Decimal
+    yes_bid_close: Decimal
+    yes_ask_open: Decimal
+    yes_ask_high: Decimal
+    yes_ask_low: Decimal
+    yes_ask_close: Decimal
+    price_open: Decimal | None
+    price_high: Decimal | None
+    price_low: Decimal | None
+    price_close: Decimal | None
+    volume: Decimal
+    open_interest: Decimal
+
+
+class ImportedMarket(NamedTuple):
+    """A validated market row of an imported dump: only the `Market` fields the dump holds, as
+    canonical JSON text (sorted keys; Decimals and UTC times as strings), so two rows of one
+    ticker compare as text. `updated_at`, then `fetched_at`, order a ticker's rows: the newest
+    one is kept."""
+
+    src: int
+    line: int
+    ticker: str
+    updated_at: datetime | None
+    fetched_at: datetime | None
+    fields_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagedMarket:
+    """The row an import keeps for one ticker, with the market as stored before the import
+    (None: not stored, or only a placeholder without metadata)."""
+
+    ticker: str
+    fields_json: str
+    stored: Market | None
+
+
+@dataclass(frozen=True, slots=True)
+class StagedCounts:
+    """Rows staged for one table, the distinct keys among them, and the keys that different
+    rows give different values (for markets: among each ticker's newest rows)."""
+
+    table: str
+    rows: int
+    keys: int
+    conflicting_keys: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportConflict:
+    """One key given different values by the rows at `locations`: (src, line), input order."""
+
+    table: str
+    key: str
+    locations: list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    """What writing one table's staged rows did: each distinct key was inserted, updated or
+    found unchanged (`rows` staged = keys + `duplicates`, rows repeating a key)."""
+
+    table: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.rows - self.inserted - self.updated - self.unchanged
+
+
+@runtime_checkable
+class HistoryImportSession(Protocol):
+    """One dump import: rows are staged (COPY) as they stream in, then written together.
+
+    The session is one transaction: it commits when its context exits without an exception,
+    and any exception leaves every table as it was."""
+
+    async def stage_trades(self, rows: Sequence[ImportedTrade]) -> None: ...
+
+    async def stage_candles(self, rows: Sequence[ImportedCandle]) -> None: ...
+
+    async def stage_markets(self, rows: Sequence[ImportedMarket]) -> None: ...
+
+    async def staged(self) -> builtins.list[StagedCounts]:
+        """Counts per staging table (markets, market_trades, market_candles)."""
+        ...
+
+    async def conflicts(self, limit: int) -> builtins.list[ImportConflict]:
+        """Up to `limit` conflicting keys per table, each with the first rows giving it."""
+        ...
+
+    async def write_history(self) -> builtins.list[ImportCounts]:
+        """Upsert the staged trades and candles (the first row of each key); a row equal to
+        the stored one is not rewritten."""
+        ...
+
+    def staged_markets(self, chunk: int) -> AsyncIterator[builtins.list[StagedMarket]]:
+        """The kept row of each staged ticker, by ticker, `chunk` at a time, each with the
+        stored market; callers merge and write through `MarketRepository.upsert_markets`."""
+        ...
+
+
 @runtime_checkable
 class HistoryRepository(Protocol):
-    """Backfilled trades and candlesticks (`market_trades`, `market_candles`)."""
+    """Backfilled and imported trades and candlesticks (`market_trades`, `market_candles`)."""
 
     async def replace_trades(
         self, tickers: Sequence[str], start: datetime, end: datetime, trades: Sequence[Trade]
@@ -301,6 +445,10 @@ class HistoryRepository(Protocol):
         """Candles for the backtest engine, `start <= end_time < end`, ordered by (end_time,
         market_ticker): columns market_ticker, end_time (UTC), yes_bid_close, yes_ask_close,
         price_close (NaN without trades), volume, open_interest as float64."""
+        ...
+
+    def import_session(self) -> AbstractAsyncContextManager[HistoryImportSession]:
+        """A dump import's staging session, one transaction (see `HistoryImportSession`)."""
         ...
 
     async def trade_frame(

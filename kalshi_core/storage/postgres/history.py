@@ -4,18 +4,23 @@
 held, COPY the new rows through a temp staging table, upsert them. Running the same backfill
 partition twice leaves the same rows: idempotent by construction. Rows outside the window are
 rejected up front, since they would survive the next rewrite of their own window twice.
+
+`import_session` is a dump import's staging session (`dump_imports`): rows of a whole import
+are staged, then written to the same tables in one transaction.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from kalshi_core.models import Candle, Trade
+from kalshi_core.storage.postgres.dump_imports import PostgresImportSession
 from kalshi_core.storage.postgres.markets import records_frame
 
 if TYPE_CHECKING:
@@ -237,6 +242,16 @@ class PostgresHistoryRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return records_frame(rows, CANDLE_FRAME_COLUMNS, time_column="end_time")
+
+    @asynccontextmanager
+    async def import_session(self) -> AsyncIterator[PostgresImportSession]:
+        """A dump import's staging session: one connection, one transaction, committed when
+        the context exits cleanly (see `kalshi_core.storage.postgres.dump_imports`)."""
+        self._db.require_writable()
+        async with self._db.acquire() as conn, conn.transaction():
+            session = PostgresImportSession(conn)
+            await session.create_stages()
+            yield session
 
     async def trade_frame(
         self,

@@ -1,0 +1,1 @@
+"""Dump imports: Kalshi files a user already has, into the history tables."""
