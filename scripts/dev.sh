@@ -3,7 +3,8 @@
 #   PostgreSQL (yours, the machine's, or a private cluster) -> migrations -> kalshi_sim (unless
 #   KALSHI_BASE_URL points elsewhere) -> Dagster (webserver + daemon, ingestion sensor on) -> API
 #   -> the SPA (built, served by `vite preview` with /api proxied to the API).
-# Prints the URLs; Ctrl-C stops everything it started.
+# Prints the URLs. Each component runs under scripts/supervise.py: one that dies is restarted
+# (with backoff, logged) while the others keep running; Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,58 +35,53 @@ cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 # numba's compiled kernels survive between Dagster runs (a fresh run pays <1 s, not ~7 s)
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$ROOT/.data/numba_cache}"
 
-PIDS=()
-cleanup() {
-  trap - INT TERM EXIT
-  log "stopping"
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 20); do
-    alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.5
-  done
-  for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+# Every long-running part under scripts/supervise.py: one that dies (a crash, an OOM kill,
+# `kill -9`) is restarted with backoff and logged, the others keep running (ADR-001: a poller
+# crash is not API downtime). Ctrl-C stops them all.
+COMPONENTS=()
+component() { # name command...   (the log is .data/logs/<name>.log)
+  local name=$1; shift
+  COMPONENTS+=(--component "$name" "$ROOT/.data/logs/$name.log" "$(printf '%q ' "$@")")
 }
-trap cleanup INT TERM EXIT
-
-# Start a command in its own process group with SIGINT restored (a backgrounded process
-# inherits SIGINT=ignored from the shell, and dagster dev would then never stop).
-start() { # name logfile cmd...
-  local name=$1 logfile=$2; shift 2
-  setsid .venv/bin/python -c 'import os,signal,sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@" >"$logfile" 2>&1 &
-  PIDS+=($!)
-  log "$name started (pid $!, log $logfile)"
-}
-
 wait_http() { # url seconds
   for _ in $(seq 1 $(( $2 * 2 ))); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$SUPERVISOR" 2>/dev/null || return 1
     sleep 0.5
   done
   log "no answer from $1 after $2 s (see the logs in .data/logs)"; return 1
 }
 
 if [[ "$KALSHI_BASE_URL" == "http://127.0.0.1:${SIM_PORT}/"* ]]; then
-  start "kalshi_sim" .data/logs/sim.log .venv/bin/python -m kalshi_sim --port "$SIM_PORT" \
+  component sim .venv/bin/python -m kalshi_sim --port "$SIM_PORT" \
     --markets "${SIM_MARKETS:-5000}" --seed "${SIM_SEED:-1}"
-  wait_http "http://127.0.0.1:${SIM_PORT}/trade-api/v2/exchange/status" 60
 fi
-start "dagster" .data/logs/dagster.log .venv/bin/dagster dev -w workspace.yaml \
-  -h 127.0.0.1 -p "$DAGSTER_PORT"
+component dagster .venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p "$DAGSTER_PORT"
 if [ -f kalshi_api/main.py ]; then
-  start "api" .data/logs/api.log .venv/bin/uvicorn kalshi_api.main:app --host 127.0.0.1 \
-    --port "$API_PORT" --no-access-log
-  wait_http "http://127.0.0.1:${API_PORT}/health" 60 || true
+  component api .venv/bin/uvicorn kalshi_api.main:app --host 127.0.0.1 --port "$API_PORT" \
+    --no-access-log
 fi
 SPA_PORT=${SPA_PORT:-5173}
 if [ -f frontend/package.json ]; then
   log "building the SPA"
   (cd frontend && npm run build --silent) >&2
-  start "spa" .data/logs/spa.log npm --prefix frontend run preview -- --host 127.0.0.1 \
-    --port "$SPA_PORT" --strictPort
+  # vite itself (not npm run, whose child would outlive it): a signal to it reaches the server
+  component spa bash -c "cd frontend && exec node_modules/.bin/vite preview --host 127.0.0.1 \
+    --port $SPA_PORT --strictPort"
 fi
-wait_http "http://127.0.0.1:${DAGSTER_PORT}/server_info" 120
+
+# The supervisor runs beside this script (which waits for the URLs and prints them); Ctrl-C
+# reaches both, and the supervisor stops every component before exiting.
+.venv/bin/python scripts/supervise.py "${COMPONENTS[@]}" &
+SUPERVISOR=$!
+stop() { trap - INT TERM; kill -INT "$SUPERVISOR" 2>/dev/null || true; wait "$SUPERVISOR" || true; exit 0; }
+trap stop INT TERM
+
+if [[ "$KALSHI_BASE_URL" == "http://127.0.0.1:${SIM_PORT}/"* ]]; then
+  wait_http "http://127.0.0.1:${SIM_PORT}/trade-api/v2/exchange/status" 60 || true
+fi
+[ -f kalshi_api/main.py ] && { wait_http "http://127.0.0.1:${API_PORT}/health" 60 || true; }
+wait_http "http://127.0.0.1:${DAGSTER_PORT}/server_info" 120 || true
 
 cat >&2 <<TXT
 
@@ -95,8 +91,7 @@ cat >&2 <<TXT
     API docs       http://127.0.0.1:${API_PORT}/docs
     Kalshi API     ${KALSHI_BASE_URL}
     PostgreSQL     ${DATABASE_URL}
-  Logs in .data/logs/. Ctrl-C stops everything.
+  Logs in .data/logs/. A component that dies is restarted (see its log); Ctrl-C stops everything.
 
 TXT
-wait -n "${PIDS[@]}" || true
-log "a component exited; see .data/logs"
+wait "$SUPERVISOR" || true

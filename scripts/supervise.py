@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import shlex
 import signal
@@ -33,11 +34,21 @@ from pathlib import Path
 from types import FrameType
 
 POLL_S = 0.2
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child before exec (Linux): SIGINT, as from Ctrl-C, when the supervisor dies, so a
+    supervisor killed with SIGKILL leaves no component running unsupervised."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def log(msg: str) -> None:
-    sys.stderr.write(f"[supervise {datetime.now().astimezone():%H:%M:%S}] {msg}\n")
-    sys.stderr.flush()
+    # a terminal pipe that went away (`make dev | tee` after Ctrl-C) must not stop the shutdown
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"[supervise {datetime.now().astimezone():%H:%M:%S}] {msg}\n")
+        sys.stderr.flush()
 
 
 def describe(code: int) -> str:
@@ -63,7 +74,7 @@ class Component:
 
     def note(self, msg: str) -> None:
         log(f"{self.name}: {msg}")
-        with self.log_path.open("a") as f:
+        with contextlib.suppress(OSError), self.log_path.open("a") as f:
             f.write(f"[supervise {datetime.now().astimezone():%Y-%m-%d %H:%M:%S}] {msg}\n")
 
     def start(self) -> None:
@@ -77,6 +88,7 @@ class Component:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # the supervisor is single-threaded
             )
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -148,18 +160,20 @@ class Supervisor:
 
     def on_exit(self, c: Component, code: int, now: float) -> None:
         ran_s = now - c.started_at
-        # the rest of its group (children of a killed parent) would hold ports and files
-        self.reap_group(c)
         if ran_s >= self.stable_after:
             c.backoff_s = self.backoff_initial
         else:
             c.backoff_s = min(self.backoff_max, max(self.backoff_initial, c.backoff_s * 2))
-        c.restart_at = now + c.backoff_s
         c.history.append(describe(code))
         c.note(
             f"exited ({describe(code)}) after {ran_s:.1f} s; restart {c.restarts + 1} "
             f"in {c.backoff_s:.1f} s (the other components keep running)"
         )
+        # the rest of its group (children of a killed parent) would hold ports and files
+        if c.group_alive():
+            c.note("stopping what is left of its process group")
+            self.reap_group(c)
+        c.restart_at = time.monotonic() + c.backoff_s
 
     def reap_group(self, c: Component) -> None:
         if not c.group_alive():
@@ -175,6 +189,7 @@ class Supervisor:
         running = [c for c in self.components if c.proc is not None and c.restart_at is None]
         # SIGINT first: `dagster dev` and uvicorn shut down cleanly on it
         for c in running:
+            c.note("stopping (SIGINT to its process group)")
             c.signal_group(signal.SIGINT)
         deadline = time.monotonic() + self.stop_timeout
         for sig in (signal.SIGTERM, signal.SIGKILL):

@@ -2,7 +2,8 @@
 killing any one component (SIGKILL) restarts that one alone, with its leftover children gone,
 while the others keep their processes; a component that keeps failing is restarted with a
 growing backoff and never stops the others; SIGINT (Ctrl-C) stops every component and their
-children, and the supervisor exits 0.
+children, and the supervisor exits 0; a supervisor killed with SIGKILL takes its components
+down with it (none keeps running unsupervised).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def pids(path: Path) -> list[tuple[int, int]]:
 
 
 class Stack:
-    def __init__(self, tmp: Path, extra: list[list[str]] | None = None) -> None:
+    def __init__(
+        self, tmp: Path, extra: list[list[str]] | None = None, stderr_pipe: bool = False
+    ) -> None:
         self.tmp = tmp
         script = tmp / "stand_in.py"
         script.write_text(STAND_IN)
@@ -71,7 +74,11 @@ class Stack:
         for name, cmd in extra or []:
             args += ["--component", name, str(tmp / f"{name}.log"), cmd]
         self.stderr = (tmp / "supervise.err").open("wb")
-        self.proc = subprocess.Popen(args, stderr=self.stderr, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            stderr=subprocess.PIPE if stderr_pipe else self.stderr,
+            start_new_session=True,
+        )
 
     def pid_file(self, name: str) -> Path:
         return self.tmp / f"{name}.pids"
@@ -90,8 +97,8 @@ class Stack:
 def stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     made: list[Stack] = []
 
-    def make(extra: list[list[str]] | None = None) -> Stack:
-        s = Stack(tmp_path, extra)
+    def make(extra: list[list[str]] | None = None, stderr_pipe: bool = False) -> Stack:
+        s = Stack(tmp_path, extra, stderr_pipe)
         made.append(s)
         return s
 
@@ -106,6 +113,8 @@ def stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
                     if alive(p):
                         os.kill(p, signal.SIGKILL)
         s.stderr.close()
+        if s.proc.stderr is not None:
+            s.proc.stderr.close()
 
 
 def test_killing_each_component_restarts_only_that_one(stack: Callable[..., Stack]) -> None:
@@ -168,3 +177,31 @@ def test_a_failing_component_backs_off_and_never_stops_the_others(
     assert all(alive(p) for n in NAMES for p in s.current(n))
     os.kill(s.proc.pid, signal.SIGINT)
     assert s.proc.wait(timeout=20) == 0
+
+
+def test_a_killed_supervisor_leaves_no_component_running(stack: Callable[..., Stack]) -> None:
+    s = stack()
+    for name in NAMES:
+        s.wait_started(name)
+    components = [s.current(name)[0] for name in NAMES]
+    os.kill(s.proc.pid, signal.SIGKILL)
+    s.proc.wait()
+    for pid in components:
+        wait_for(f"component {pid} to stop with its supervisor", lambda pid=pid: not alive(pid))
+
+
+def test_ctrl_c_stops_everything_when_the_terminal_pipe_is_gone(
+    stack: Callable[..., Stack],
+) -> None:
+    """`make dev | tee log`: Ctrl-C ends tee first; the supervisor's own output then has nowhere
+    to go, and it must still stop every component."""
+    s = stack(stderr_pipe=True)
+    for name in NAMES:
+        s.wait_started(name)
+    components = [s.current(name)[0] for name in NAMES]
+    assert s.proc.stderr is not None
+    s.proc.stderr.close()
+    os.kill(s.proc.pid, signal.SIGINT)
+    assert s.proc.wait(timeout=20) == 0
+    for pid in components:
+        assert not alive(pid), f"pid {pid} survived Ctrl-C"
