@@ -2,7 +2,7 @@
 the line (CSV, counting physical lines with the header as line 1; quoted line breaks included)
 or the row (Parquet), and the column. Covered: a missing column, an unparsable price, prices out
 of range (cents and dollars), YES + NO not adding up to $1 (the int(float * 100) corruption),
-a wrong number of values, naive timestamps, two rows giving one trade different values, a file
+a wrong number of values, naive timestamps, rows giving one trade or market different values, a file
 that cannot be read, trade-price candles without bid/ask, and files of no known kind. A bad row
 in a later file leaves the rows of earlier files (already staged) unwritten, and the tables
 exactly as they were (same rows, same row versions)."""
@@ -233,3 +233,20 @@ async def test_candle_period_is_required(repos: Repositories, tmp_path: Path) ->
     assert report.tables["market_candles"].inserted == 1
     [candle] = await repos.history.get_candles("KXA-1", 60)
     assert candle.end_time == datetime(2025, 7, 1, tzinfo=UTC)
+
+
+async def test_market_rows_that_disagree_without_a_time_to_order_them(
+    repos: Repositories, db: Database, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    cols = ["ticker", "event_ticker", "status", "result"]
+    a = write_csv(tmp_path / "a.csv", cols, [["KXA-1", "KXA", "active", ""]])
+    b = write_csv(
+        tmp_path / "b.csv",
+        cols,
+        [["KXB-1", "KXB", "active", ""], ["KXA-1", "KXA", "finalized", "yes"]],
+    )
+    err = await _refused(repos, a, b)
+    [p] = err.problems
+    assert (p.path, p.line) == (str(a), 2)
+    assert p.message == f"markets key 'KXA-1' is given different values here and at {b}:3"
+    assert await table_state(db) == seeded
