@@ -425,9 +425,10 @@ class _Builder:
         return path
 
     # -- helpers --------------------------------------------------------------------------------
-    def add_series(self, ticker: str, category: str, title: str | None = None) -> None:
+    def add_series(self, ticker: str, category: str) -> None:
         if ticker not in self.series:
-            self.series[ticker] = RecordedSeries(ticker, title or ticker, category)
+            # the recordings name no series title
+            self.series[ticker] = RecordedSeries(ticker, ticker, category)
 
     def add_event(self, ticker: str, series: str, category: str, title: str | None = None) -> None:
         self.add_series(series, category)
@@ -499,10 +500,10 @@ class _Builder:
                 if last is None:
                     raise RecordedDataError(self.root, f"market {ticker} has no close time")
                 close_us = last
-                notes.append("close time = end of its last recorded trade (not recorded)")
+                notes.append("close time not recorded: its last trade or traded minute's end")
             open_us = min(first if first is not None else close_us, close_us)
             open_us = open_us // HOUR_US * HOUR_US
-            notes.append("open time = hour of its first recorded activity (not recorded)")
+            notes.append("open time not recorded: the hour of its first recorded activity")
             volume_h = d.volume_h
             last_bp = d.last_bp
             if volume_h is None:
@@ -513,7 +514,7 @@ class _Builder:
             settled_us: int | None = None
             if status in SETTLED:
                 settled_us = max(close_us, last or close_us)
-                notes.append("settlement time = close time, or its last print if later")
+                notes.append("settlement time not recorded: its close, or its last print if later")
             markets.append(
                 RecordedMarket(
                     ticker=ticker,
@@ -542,15 +543,15 @@ class _Builder:
                 self.add_event(d.event_ticker, d.series_ticker, d.category)
         if not markets:
             raise RecordedDataError(self.root, "no markets in the recorded files")
-        event_series: dict[str, str] = {}
+        event_series = {
+            mk.event_ticker: self.events[mk.event_ticker].series_ticker for mk in markets
+        }
         for mk in markets:
-            named = event_series.setdefault(mk.event_ticker, mk.series_ticker)
-            listed = self.events[mk.event_ticker].series_ticker
-            if mk.series_ticker not in (named, listed) or named != listed:
+            if mk.series_ticker != event_series[mk.event_ticker]:
                 raise RecordedDataError(
                     self.root,
                     f"market {mk.ticker} names series {mk.series_ticker} but its event "
-                    f"{mk.event_ticker} belongs to {listed}",
+                    f"{mk.event_ticker} belongs to {event_series[mk.event_ticker]}",
                 )
         used_series = set(event_series.values())
         return RecordedData(
