@@ -13,7 +13,7 @@ from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import get_settings
 from kalshi_sim.app import create_app
 from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
-from kalshi_sim.recorded import DATASETS
+from kalshi_sim.recorded import DATASETS, RecordedDataError
 from kalshi_sim.recorded_api import check_config
 from kalshi_sim.universe import anchor_from_iso
 from kalshi_sim.universe_cache import default_cache_dir
@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     cfg = parse_args(argv)
-    app = create_app(cfg)
+    try:
+        app = create_app(cfg)
+    except RecordedDataError as exc:
+        raise SystemExit(f"kalshi_sim: {exc}") from None  # file:line: column: what is wrong
     log.info("serving", extra={"url": f"http://{cfg.host}:{cfg.port}/trade-api/v2"})
     uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", access_log=False)
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kalshi_sim.__main__ import parse_args
+from kalshi_sim.__main__ import main, parse_args
 from kalshi_sim.config import SimConfig
 from kalshi_sim.recorded import RecordedDataError, load_recorded
 from kalshi_sim.testing import SimServer, serve
@@ -461,3 +461,10 @@ def test_cli_recorded_flags() -> None:
     ):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_cli_refuses_a_bad_file_naming_it(tmp_path: Path) -> None:
+    root = _copy(tmp_path, *_MULTI)
+    _edit(root / "multi_trades.csv", 1, "price", None)
+    with pytest.raises(SystemExit, match=r"multi_trades\.csv:1: column 'price': missing"):
+        main(["--recorded", str(root), "--port", "0"])
