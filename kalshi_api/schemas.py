@@ -196,6 +196,52 @@ class BacktestOut(BacktestSummaryOut):
     trades: list[TradeOut]
 
 
+class CalibrationSummaryOut(_Out):
+    """One stored calibration analysis: scope, parameters and totals (docs/CALIBRATION.md)."""
+
+    id: int
+    series_ticker: str | None = Field(description="The series analysed; null: every series.")
+    close_window_s: int = Field(
+        description="Prints at or after close_time minus this many seconds were left out."
+    )
+    band_edges: list[JsonNumber] = Field(description="Band edges in dollars, 0 to 1.")
+    flat_rate: JsonNumber | None = Field(description="Taker rate used for 'flat' fee series.")
+    markets: int = Field(description="Settled markets with at least one observation.")
+    observations: int = Field(description="Trade prints analysed.")
+    contracts: JsonNumber = Field(description="Contracts of those prints.")
+    brier: JsonNumber | None = Field(
+        description="Contract-weighted Brier score sum(c (p - y)^2) / sum(c); null: no "
+        "observations."
+    )
+    first_trade_at: datetime | None
+    last_trade_at: datetime | None
+    exclusions: dict[str, int] = Field(
+        description="Prints left out, by reason: unsettled, no_close_time, close_window, "
+        "zero_count, zero_price."
+    )
+    computed_at: datetime | None
+
+
+class CalibrationBandOut(_Out):
+    """One price band; the ratios are null for a band without observations."""
+
+    lower: JsonNumber = Field(description="Dollars, inclusive.")
+    upper: JsonNumber = Field(description="Dollars, exclusive (inclusive for the last band).")
+    observations: int
+    contracts: JsonNumber
+    mean_price: JsonNumber | None = Field(description="Contract-weighted mean price, dollars.")
+    win_rate: JsonNumber | None = Field(description="Contract-weighted share settled YES.")
+    return_after_fees: JsonNumber | None = Field(
+        description="Contract-weighted return per dollar of buying YES at the print's price "
+        "as a taker and holding to settlement, after Kalshi's taker fee (-0.05 = -5%)."
+    )
+    fees: JsonNumber = Field(description="Taker fees of the band's prints, dollars.")
+
+
+class CalibrationOut(CalibrationSummaryOut):
+    bands: list[CalibrationBandOut]
+
+
 IngestionState = Literal["ok", "degraded", "failing", "not_running"]
 INGESTION_STATE_DOC = (
     "ok; degraded: a running poller lost ticks in the last hour; failing: everything it "

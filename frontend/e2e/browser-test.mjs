@@ -1,7 +1,7 @@
 // Browser test of the built SPA: `vite preview` serves dist/ with its /api proxy pointed at the
 // stub API (stub-api.mjs), and Debian's Chromium (driven by playwright-core) checks what a user
 // sees: the markets table, search, sorting, a market's chart, the error state and its retry,
-// backtests and ingestion. Needs `npm run build` first. Exits non-zero on any failure.
+// backtests, calibration and ingestion. Needs `npm run build` first. Exits non-zero on any failure.
 //
 //   node e2e/browser-test.mjs            (CHROMIUM=/path/to/chromium to override)
 import { spawn } from "node:child_process";
@@ -235,6 +235,23 @@ async function main() {
       assert((await page.getByTestId("params").innerText()).includes('"entry_z": 2'), "params shown");
       await page.goto(`${base}/backtests/999`);
       await page.getByTestId("error-state").getByText("unknown backtest id 999").waitFor();
+    });
+
+    await check("calibration shows bands, the diagram and switches analyses", page, async () => {
+      await page.goto(`${base}/calibration`);
+      await page.getByTestId("band-row").first().waitFor();
+      assert((await page.getByTestId("band-row").count()) === 10, "ten price bands");
+      const metrics = await page.getByTestId("calibration-metrics").innerText();
+      assert(metrics.includes("0.1062") && metrics.includes("27,529"), `metrics: ${metrics}`);
+      const chart = page.getByTestId("reliability-chart");
+      await chart.locator(".recharts-scatter-symbol").first().waitFor();
+      assert((await chart.locator(".recharts-scatter-symbol").count()) === 10, "a point per band");
+      assert((await chart.locator(".recharts-reference-line").count()) === 1, "the diagonal");
+      await page.getByTestId("analysis-select").selectOption("2");
+      await page.waitForURL(/\/calibration\?id=2$/);
+      await page.getByTestId("calibration-analysis").getByText(/KXBTCD/).first().waitFor();
+      await page.goto(`${base}/calibration?id=999`);
+      await page.getByTestId("error-state").getByText("unknown calibration id 999").waitFor();
     });
 
     await check("ingestion shows each tier's health", page, async () => {

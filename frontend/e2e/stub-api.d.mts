@@ -5,6 +5,8 @@ export declare const MARKETS: unknown[];
 export declare const SERIES: unknown[];
 export declare const BACKTESTS: unknown[];
 export declare const BACKTEST_DETAIL: unknown;
+export declare const CALIBRATIONS: unknown[];
+export declare const CALIBRATION_DETAILS: Record<number, unknown>;
 export declare function buildHistory(
   market: unknown,
   now?: number,

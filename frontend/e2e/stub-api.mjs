@@ -8,10 +8,17 @@ import { fileURLToPath } from "node:url";
 
 import BACKTEST_DETAIL from "./fixtures/backtest-7.json" with { type: "json" };
 import BACKTESTS from "./fixtures/backtests.json" with { type: "json" };
+import CALIBRATION_2 from "./fixtures/calibration-2.json" with { type: "json" };
+import CALIBRATION_3 from "./fixtures/calibration-3.json" with { type: "json" };
+import CALIBRATIONS from "./fixtures/calibrations.json" with { type: "json" };
 import MARKETS from "./fixtures/markets.json" with { type: "json" };
 import SERIES from "./fixtures/series.json" with { type: "json" };
 
 export { BACKTEST_DETAIL, BACKTESTS, MARKETS, SERIES };
+export { CALIBRATIONS };
+/** Stored calibration analyses by id: computed by kalshi_core.analysis.calibration from real
+ * Kalshi trade tapes (222 settled markets, 2025-11-07 to 11-09; id 2 is series KXBTCD). */
+export const CALIBRATION_DETAILS = { 2: CALIBRATION_2, 3: CALIBRATION_3 };
 
 const SORT_KEYS = {
   ticker: (m) => m.market_ticker,
@@ -258,6 +265,16 @@ export function createStubServer() {
     if ((m = path.match(/^\/api\/v1\/backtests\/(\d+)$/))) {
       if (Number(m[1]) === BACKTEST_DETAIL.id) return send(200, BACKTEST_DETAIL);
       return send(404, { detail: `unknown backtest id ${m[1]}` });
+    }
+    if (path === "/api/v1/calibration") {
+      const series = q.get("series");
+      const rows = series ? CALIBRATIONS.filter((c) => c.series_ticker === series) : CALIBRATIONS;
+      return send(200, rows, { "X-Total-Count": String(rows.length) });
+    }
+    if ((m = path.match(/^\/api\/v1\/calibration\/(\d+)$/))) {
+      const detail = CALIBRATION_DETAILS[Number(m[1])];
+      if (detail) return send(200, detail);
+      return send(404, { detail: `unknown calibration id ${m[1]}` });
     }
     if (path === "/api/v1/ingestion/status") return send(200, buildIngestion());
     return send(404, { detail: "Not Found" });

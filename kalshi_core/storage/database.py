@@ -26,6 +26,7 @@ from kalshi_core.logs import get_logger
 from kalshi_core.settings import get_settings
 from kalshi_core.storage.partitions import PartitionCache, days_ahead
 from kalshi_core.storage.postgres.backtests import PostgresBacktestRepository
+from kalshi_core.storage.postgres.calibration import PostgresCalibrationRepository
 from kalshi_core.storage.postgres.events import PostgresEventRepository
 from kalshi_core.storage.postgres.history import PostgresHistoryRepository
 from kalshi_core.storage.postgres.markets import PostgresMarketRepository
@@ -186,6 +187,7 @@ class Repositories:
     polls: PostgresIngestPollRepository
     history: PostgresHistoryRepository
     raw_pages: PostgresRawPageRepository
+    calibration: PostgresCalibrationRepository
 
 
 def repositories(db: Database) -> Repositories:
@@ -199,4 +201,5 @@ def repositories(db: Database) -> Repositories:
         polls=PostgresIngestPollRepository(db),
         history=PostgresHistoryRepository(db),
         raw_pages=PostgresRawPageRepository(db),
+        calibration=PostgresCalibrationRepository(db),
     )

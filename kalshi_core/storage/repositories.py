@@ -7,7 +7,7 @@ holds the PostgreSQL implementations. All methods are async.
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +36,8 @@ from kalshi_core.models import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from kalshi_core.analysis.calibration import CalibrationResult, CalibrationTrade
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,6 +466,48 @@ class HistoryRepository(Protocol):
         count (float64), taker_side ('yes'/'no'/None), is_block_trade (bool). With `as_of`,
         also every non-block print at each market's last moment before `start`, per taker
         side (the price in force at the start, however old)."""
+        ...
+
+
+@runtime_checkable
+class CalibrationRepository(Protocol):
+    """Calibration analyses (`calibration_results`) and the trade prints they read
+    (`kalshi_core.analysis.calibration`, docs/CALIBRATION.md)."""
+
+    def trades(self, series_ticker: str | None) -> AsyncGenerator[CalibrationTrade, None]:
+        """Every print of `market_trades` in scope (a series, or None: all), streamed, with its
+        market's result, close time and effective fee type/multiplier (an event's override
+        beats its series'); prints of markets without metadata come with result None."""
+        ...
+
+    async def kept_totals(
+        self, series_ticker: str | None, close_window_s: int
+    ) -> tuple[int, Decimal]:
+        """(observations, contracts) of the prints the analysis keeps, counted by SQL alone:
+        the independent recount its asset check compares the bands with."""
+        ...
+
+    async def series_with_trades(self) -> builtins.list[str]:
+        """Series tickers with at least one print of a market settled yes or no."""
+        ...
+
+    async def save(self, result: CalibrationResult) -> int:
+        """Store an analysis; one row per parameter set (series, close window, band edges,
+        flat rate): saving the same parameters again replaces the row and keeps its id."""
+        ...
+
+    async def get(self, result_id: int) -> CalibrationResult | None: ...
+
+    async def list(
+        self,
+        series_ticker: str | None = None,
+        *,
+        pooled: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[CalibrationResult]:
+        """Newest first (computed_at); `series_ticker` filters one series, `pooled=True` keeps
+        the analyses over every series, `pooled=False` the per-series ones."""
         ...
 
 

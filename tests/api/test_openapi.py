@@ -25,6 +25,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/series/{ticker}"): "series-get",
     ("get", "/api/v1/backtests"): "backtests-list",
     ("get", "/api/v1/backtests/{backtest_id}"): "backtests-get",
+    ("get", "/api/v1/calibration"): "calibration-list",
+    ("get", "/api/v1/calibration/{calibration_id}"): "calibration-get",
     ("get", "/api/v1/ingestion/status"): "ingestion-status",
     ("get", "/health"): "health-check",
 }

@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, settings
 
 from kalshi_api.main import create_app
 from kalshi_api.params import EXAMPLE_TICKER
+from kalshi_core.analysis.calibration import CalibrationParams, calibrate
 from kalshi_core.models import BacktestResult, IngestPoll
 from kalshi_core.storage.database import Repositories
 from tests.api.conftest import T0, api_settings, market, seed_catalogue, snapshot
+from tests.calibration_fixture import calibration_rows
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -48,6 +50,7 @@ async def seeded(clean_db: Any, repos: Repositories) -> None:
         )
     )
     await repos.polls.record(IngestPoll(tier="watchlist", tick=T0, status="error", error="x"))
+    await repos.calibration.save(calibrate(calibration_rows(), CalibrationParams()))
 
 
 # Built at import (schemathesis parametrizes at collection); pointed at the session's database by

@@ -7,6 +7,7 @@ import { cn } from "@/lib/cn";
 const NAV = [
   { to: "/markets", label: "Markets" },
   { to: "/backtests", label: "Backtests" },
+  { to: "/calibration", label: "Calibration" },
   { to: "/ingestion", label: "Ingestion" },
 ] as const;
 

@@ -30,6 +30,10 @@ export const routes: RouteObject[] = [
         lazy: async () => ({ Component: (await import("@/features/backtests/detail-route")).default }),
       },
       {
+        path: "calibration",
+        lazy: async () => ({ Component: (await import("@/features/calibration/route")).default }),
+      },
+      {
         path: "ingestion",
         lazy: async () => ({ Component: (await import("@/features/ingestion/route")).default }),
       },

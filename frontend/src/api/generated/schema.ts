@@ -39,6 +39,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored calibration analyses, newest first (totals, no bands) */
+        get: operations["calibration-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibration/{calibration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One calibration analysis with its price bands */
+        get: operations["calibration-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -333,6 +367,167 @@ export interface components {
             };
             /** Win Rate */
             win_rate: number | null;
+        };
+        /**
+         * CalibrationBandOut
+         * @description One price band; the ratios are null for a band without observations.
+         */
+        CalibrationBandOut: {
+            /** Contracts */
+            contracts: number;
+            /**
+             * Fees
+             * @description Taker fees of the band's prints, dollars.
+             */
+            fees: number;
+            /**
+             * Lower
+             * @description Dollars, inclusive.
+             */
+            lower: number;
+            /**
+             * Mean Price
+             * @description Contract-weighted mean price, dollars.
+             */
+            mean_price: number | null;
+            /** Observations */
+            observations: number;
+            /**
+             * Return After Fees
+             * @description Contract-weighted return per dollar of buying YES at the print's price as a taker and holding to settlement, after Kalshi's taker fee (-0.05 = -5%).
+             */
+            return_after_fees: number | null;
+            /**
+             * Upper
+             * @description Dollars, exclusive (inclusive for the last band).
+             */
+            upper: number;
+            /**
+             * Win Rate
+             * @description Contract-weighted share settled YES.
+             */
+            win_rate: number | null;
+        };
+        /** CalibrationOut */
+        CalibrationOut: {
+            /**
+             * Band Edges
+             * @description Band edges in dollars, 0 to 1.
+             */
+            band_edges: number[];
+            /** Bands */
+            bands: components["schemas"]["CalibrationBandOut"][];
+            /**
+             * Brier
+             * @description Contract-weighted Brier score sum(c (p - y)^2) / sum(c); null: no observations.
+             */
+            brier: number | null;
+            /**
+             * Close Window S
+             * @description Prints at or after close_time minus this many seconds were left out.
+             */
+            close_window_s: number;
+            /** Computed At */
+            computed_at: string | null;
+            /**
+             * Contracts
+             * @description Contracts of those prints.
+             */
+            contracts: number;
+            /**
+             * Exclusions
+             * @description Prints left out, by reason: unsettled, no_close_time, close_window, zero_count, zero_price.
+             */
+            exclusions: {
+                [key: string]: number;
+            };
+            /** First Trade At */
+            first_trade_at: string | null;
+            /**
+             * Flat Rate
+             * @description Taker rate used for 'flat' fee series.
+             */
+            flat_rate: number | null;
+            /** Id */
+            id: number;
+            /** Last Trade At */
+            last_trade_at: string | null;
+            /**
+             * Markets
+             * @description Settled markets with at least one observation.
+             */
+            markets: number;
+            /**
+             * Observations
+             * @description Trade prints analysed.
+             */
+            observations: number;
+            /**
+             * Series Ticker
+             * @description The series analysed; null: every series.
+             */
+            series_ticker: string | null;
+        };
+        /**
+         * CalibrationSummaryOut
+         * @description One stored calibration analysis: scope, parameters and totals (docs/CALIBRATION.md).
+         */
+        CalibrationSummaryOut: {
+            /**
+             * Band Edges
+             * @description Band edges in dollars, 0 to 1.
+             */
+            band_edges: number[];
+            /**
+             * Brier
+             * @description Contract-weighted Brier score sum(c (p - y)^2) / sum(c); null: no observations.
+             */
+            brier: number | null;
+            /**
+             * Close Window S
+             * @description Prints at or after close_time minus this many seconds were left out.
+             */
+            close_window_s: number;
+            /** Computed At */
+            computed_at: string | null;
+            /**
+             * Contracts
+             * @description Contracts of those prints.
+             */
+            contracts: number;
+            /**
+             * Exclusions
+             * @description Prints left out, by reason: unsettled, no_close_time, close_window, zero_count, zero_price.
+             */
+            exclusions: {
+                [key: string]: number;
+            };
+            /** First Trade At */
+            first_trade_at: string | null;
+            /**
+             * Flat Rate
+             * @description Taker rate used for 'flat' fee series.
+             */
+            flat_rate: number | null;
+            /** Id */
+            id: number;
+            /** Last Trade At */
+            last_trade_at: string | null;
+            /**
+             * Markets
+             * @description Settled markets with at least one observation.
+             */
+            markets: number;
+            /**
+             * Observations
+             * @description Trade prints analysed.
+             */
+            observations: number;
+            /**
+             * Series Ticker
+             * @description The series analysed; null: every series.
+             */
+            series_ticker: string | null;
         };
         /** CoverageOut */
         CoverageOut: {
@@ -1025,6 +1220,115 @@ export interface operations {
                 };
             };
             /** @description Unknown backtest id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Database unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "calibration-list": {
+        parameters: {
+            query?: {
+                /** @description Page size (1..1000). */
+                limit?: number;
+                /** @description Items to skip; past the end gives []. */
+                offset?: number;
+                /** @description true: only analyses over every series; false: only per-series ones. */
+                pooled?: boolean | null;
+                /** @description Only analyses of this series. */
+                series?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
+                    ETag?: string;
+                    /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationSummaryOut"][];
+                };
+            };
+            /** @description Unknown calibration id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Database unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "calibration-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationOut"];
+                };
+            };
+            /** @description Unknown calibration id. */
             404: {
                 headers: {
                     [name: string]: unknown;

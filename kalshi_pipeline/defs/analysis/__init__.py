@@ -1,0 +1,1 @@
+"""Analysis assets: calibration (reliability) of trade prints per series, on demand."""
