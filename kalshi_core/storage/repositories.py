@@ -464,8 +464,8 @@ class HistoryRepository(Protocol):
         """Trades for the backtest engine, `start <= created_time < end`, ordered by
         (created_time, trade_id): columns market_ticker, created_time (UTC), yes_price and
         count (float64), taker_side ('yes'/'no'/None), is_block_trade (bool). With `as_of`,
-        also every non-block print at each market's last moment before `start`, per taker
-        side (the price in force at the start, however old)."""
+        also every non-block print at each market's last YES-taker and last NO-taker moment
+        before `start` (the prices in force at the start, however old)."""
         ...
 
 

@@ -32,7 +32,7 @@ from kalshi_core.backtest.quotes import (
 )
 from kalshi_core.backtest.reference import simulate_reference
 from kalshi_core.backtest.strategies import Signals, get_strategy
-from kalshi_core.models import BacktestResult, Market, Trade
+from kalshi_core.models import BacktestResult, Market, MarketSnapshot, Trade
 from kalshi_core.storage.database import Database, Repositories, repositories
 from kalshi_pipeline.defs.backtests.assets import build_backtest_asset
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
@@ -372,7 +372,25 @@ def test_backtest_asset_runs_on_the_trade_tape(database_url: str) -> None:
     async def seed() -> None:
         db = await Database.connect(database_url, max_size=2)
         try:
-            await seed_tape(repositories(db))
+            repos = repositories(db)
+            await seed_tape(repos)
+            # A crossed book elsewhere blocks quote backtests of the range, not a tape's.
+            other = "KXBOOK-1"
+            await repos.markets.upsert_markets(
+                [Market(ticker=other, event_ticker="KXBOOK", series_ticker="KXBOOK", status="open")]
+            )
+            await repos.markets.save_many(
+                [
+                    MarketSnapshot(
+                        market_ticker=other,
+                        timestamp=LIVE_T0 + timedelta(minutes=1),
+                        sequence=1,
+                        yes_bid=D("0.70"),
+                        yes_ask=D("0.60"),
+                        last_price=D("0.65"),
+                    )
+                ]
+            )
         finally:
             await db.close()
 
@@ -384,6 +402,7 @@ def test_backtest_asset_runs_on_the_trade_tape(database_url: str) -> None:
         for k, v in result.asset_materializations_for_node("backtest_favourite")[0].metadata.items()
     }
     assert meta["data_source"] == "trades"
+    assert meta["quality_gate"] == "not applicable to a trade tape"
     # favourite sees the last print 0.40 at bar 1 -> its order meets bar 2's print: 3 at 0.42
     assert meta["num_trades"] == 1
     refused = materialize_tape(database_url, source="trades", fill_delay_bars=0)

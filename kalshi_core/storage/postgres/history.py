@@ -271,14 +271,17 @@ class PostgresHistoryRepository:
         if as_of:
             # Every print at each market's last moment before the window, per taker side: the
             # price in force at the window start, whatever its age, with the whole last sweep
-            # so the reader can apply its rule for prints sharing one moment.
+            # so the reader can apply its rule for prints sharing one moment. One max() per
+            # (market, side) walks the (ticker, created_time) index back from the start
+            # instead of reading the market's whole earlier tape.
             sql += (
                 f" UNION ALL SELECT {cols}, trade_id FROM market_trades "
-                "WHERE ticker = ANY($1::text[]) AND NOT is_block_trade "
-                "AND (ticker, taker_side IS NULL, COALESCE(taker_side, ''), created_time) IN ("
-                "SELECT ticker, taker_side IS NULL, COALESCE(taker_side, ''), max(created_time) "
-                "FROM market_trades WHERE ticker = ANY($1::text[]) AND created_time < $2 "
-                "AND NOT is_block_trade GROUP BY ticker, taker_side)"
+                "WHERE NOT is_block_trade AND (ticker, taker_side, created_time) IN ("
+                "SELECT u.ticker, s.side, (SELECT max(l.created_time) FROM market_trades l "
+                "WHERE l.ticker = u.ticker AND l.taker_side = s.side AND l.created_time < $2 "
+                "AND NOT l.is_block_trade) "
+                "FROM unnest($1::text[]) AS u(ticker) "
+                "CROSS JOIN (VALUES ('yes'), ('no')) AS s(side))"
             )
         sql += " ORDER BY created_time, trade_id"
         async with self._db.acquire() as conn:
