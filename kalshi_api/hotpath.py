@@ -25,10 +25,8 @@ from typing import Any, Final
 
 from kalshi_api.changes import ResponseCache
 from kalshi_api.errors import NOT_SERVING, unavailable_response
-from kalshi_api.params import TEXT_PATTERN, TICKER_MAX
-from kalshi_api.routers.markets import (
-    DEFAULT_HISTORY_LIMIT,
-    MAX_HISTORY_LIMIT,
+from kalshi_api.params import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, TEXT_PATTERN, TICKER_MAX
+from kalshi_api.responses import (
     markets_cache_key,
     not_modified,
     unknown_market,

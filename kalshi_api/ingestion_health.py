@@ -39,6 +39,10 @@ from kalshi_core.storage.postgres.poll_ticks import PollTickRow, PostgresPollTic
 from kalshi_core.storage.postgres.polls import grid_ticks
 from kalshi_core.storage.repositories import JsonReadRepository
 
+Tier = Literal["watchlist", "catalogue"]
+TIERS: Final[tuple[Tier, ...]] = ("watchlist", "catalogue")
+"""The ingestion tiers, in the order the API lists them."""
+
 TickKind = Literal["ok", "failed", "not_running", "pending"]
 GapKind = Literal["failed", "not_running"]
 TierState = Literal["ok", "degraded", "failing", "not_running"]

@@ -28,15 +28,7 @@ from kalshi_api.errors import (
     install_error_handlers,
 )
 from kalshi_api.hotpath import HotPathMiddleware
-from kalshi_api.routers import (
-    backtests,
-    calibration,
-    events,
-    health,
-    ingestion,
-    markets,
-    series,
-)
+from kalshi_api.routers import api_router, health
 from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import Settings, get_settings
 from kalshi_core.storage.database import Database, repositories
@@ -121,8 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
-    for module in (markets, events, series, backtests, calibration, ingestion, health):
-        app.include_router(module.router)
+    app.include_router(api_router)
+    app.include_router(health.router)
     install_error_handlers(app)
     if settings.api_fast_path:
         # Innermost of ours: CORS and the request timeout apply to its answers too.

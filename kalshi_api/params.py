@@ -22,6 +22,9 @@ TEXT_PATTERN: Final = r"^[^\x00-\x1f\x7f]*$"
 MAX_OFFSET: Final = 10_000_000
 MAX_ID: Final = 2**63 - 1
 EXAMPLE_TICKER: Final = "KXHIGHNY-25DEC01-T45"
+DEFAULT_HISTORY_LIMIT: Final = 500
+MAX_HISTORY_LIMIT: Final = 10_000
+MarketSort = Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"]
 
 
 _ISO_DATETIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import MAX_ID, TEXT_PATTERN, Limit, Offset
-from kalshi_api.routers.markets import TOTAL_HEADER
+from kalshi_api.responses import TOTAL_HEADER
 from kalshi_api.schemas import BacktestOut, BacktestSummaryOut, ErrorOut
 from kalshi_core.models import BacktestResult
 
 router = APIRouter(
-    prefix="/api/v1/backtests",
+    prefix="/backtests",
     tags=["backtests"],
     responses={
         404: {"model": ErrorOut, "description": "Unknown backtest id."},

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path, Query, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import MAX_ID, TEXT_PATTERN, TICKER_MAX, Limit, Offset
-from kalshi_api.routers.markets import TOTAL_HEADER
+from kalshi_api.responses import TOTAL_HEADER
 from kalshi_api.schemas import CalibrationOut, CalibrationSummaryOut, ErrorOut
 
 router = APIRouter(
-    prefix="/api/v1/calibration",
+    prefix="/calibration",
     tags=["calibration"],
     responses={
         404: {"model": ErrorOut, "description": "Unknown calibration id."},

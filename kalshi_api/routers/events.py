@@ -9,11 +9,11 @@ from fastapi import APIRouter, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import Limit, Offset, TickerPath, ticker_query
-from kalshi_api.routers.markets import TOTAL_HEADER
+from kalshi_api.responses import TOTAL_HEADER
 from kalshi_api.schemas import ErrorOut, EventDetailOut, EventOut, MarketMetaOut
 
 router = APIRouter(
-    prefix="/api/v1/events",
+    prefix="/events",
     tags=["events"],
     responses={
         404: {"model": ErrorOut, "description": "Unknown event ticker."},

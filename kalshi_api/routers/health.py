@@ -15,8 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kalshi_api.errors import NOT_SERVING, ApiNotReadyError, describe_unavailable
-from kalshi_api.ingestion_health import TierHealth, tier_health
-from kalshi_api.routers.ingestion import TIERS
+from kalshi_api.ingestion_health import TIERS, TierHealth, tier_health
 from kalshi_api.schemas import FreshnessOut, HealthOut
 from kalshi_core.settings import Settings
 from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader

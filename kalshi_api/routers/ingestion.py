@@ -7,12 +7,12 @@ Everything comes from `ingest_polls` (one row per tier and grid tick); which los
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal
+from typing import Final
 
 from fastapi import APIRouter
 
 from kalshi_api.deps import ReadsDep, ReposDep, SettingsDep
-from kalshi_api.ingestion_health import Coverage, TierHealth, tier_health
+from kalshi_api.ingestion_health import TIERS, Coverage, Tier, TierHealth, tier_health
 from kalshi_api.schemas import (
     CoverageOut,
     ErrorOut,
@@ -27,13 +27,11 @@ from kalshi_core.storage.postgres.poll_ticks import PostgresPollTickReader
 from kalshi_core.storage.repositories import JsonReadRepository
 
 router = APIRouter(
-    prefix="/api/v1/ingestion",
+    prefix="/ingestion",
     tags=["ingestion"],
     responses={503: {"model": ErrorOut, "description": "Database unavailable."}},
 )
 
-Tier = Literal["watchlist", "catalogue"]
-TIERS: Final[tuple[Tier, ...]] = ("watchlist", "catalogue")
 RECENT_ERRORS: Final = 20
 
 

@@ -7,83 +7,45 @@ models document that JSON for OpenAPI.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from kalshi_api.changes import etag_of
 from kalshi_api.deps import CacheDep, ReadsDep
-from kalshi_api.errors import json_error
 from kalshi_api.params import (
+    DEFAULT_HISTORY_LIMIT,
+    MAX_HISTORY_LIMIT,
     TEXT_PATTERN,
     Limit,
+    MarketSort,
     Offset,
     Order,
     QueryTime,
     TickerPath,
     ticker_query,
 )
+from kalshi_api.responses import (
+    TOTAL_HEADER,
+    JSONText,
+    markets_cache_key,
+    not_modified,
+    unknown_market,
+    unknown_market_history,
+    validators,
+)
 from kalshi_api.schemas import YES_PRICE_DOC, ErrorOut, HistoryPointOut, MarketOut
 from kalshi_core.models import MarketStatus
 from kalshi_core.storage.repositories import MarketFilter
 
 router = APIRouter(
-    prefix="/api/v1/markets",
+    prefix="/markets",
     tags=["markets"],
     responses={
         404: {"model": ErrorOut, "description": "Unknown market ticker."},
         503: {"model": ErrorOut, "description": "Database unavailable."},
     },
 )
-
-TOTAL_HEADER: Final = {
-    "X-Total-Count": {
-        "description": "Items matching the filters (may be up to API_COUNT_CACHE_S old).",
-        "schema": {"type": "integer"},
-    },
-    "ETag": {
-        "description": "Validator of this page; send it back in If-None-Match to get a 304 "
-        "while the data has not changed.",
-        "schema": {"type": "string"},
-    },
-}
-MarketSort = Literal["ticker", "volume", "volume_24h", "open_interest", "close_time", "updated"]
-DEFAULT_HISTORY_LIMIT: Final = 500
-MAX_HISTORY_LIMIT: Final = 10_000
-
-
-def markets_cache_key(query_string: bytes) -> tuple[str, bytes]:
-    """A markets page's `ResponseCache` key: its raw query string (`kalshi_api.hotpath`)."""
-    return ("markets", query_string)
-
-
-def validators(body: bytes) -> dict[str, str]:
-    """ETag + `Cache-Control: no-cache`: browsers keep the page and revalidate it each poll,
-    getting a body-less 304 while the data has not changed."""
-    return {"ETag": etag_of(body), "Cache-Control": "no-cache"}
-
-
-def not_modified(if_none_match: str | None, etag: str) -> bool:
-    """Whether an If-None-Match header matches `etag` (a list of tags or `*`, weak or not)."""
-    if not if_none_match:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in tags or etag in tags
-
-
-def unknown_market(ticker: str) -> Response:
-    return json_error(404, f"unknown market ticker {ticker!r} (or no quote stored yet)")
-
-
-def unknown_market_history(ticker: str) -> Response:
-    return json_error(404, f"unknown market ticker {ticker!r}")
-
-
-class JSONText(Response):
-    """A body that is already JSON."""
-
-    media_type = "application/json"
 
 
 @router.get(

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import Limit, Offset, TickerPath
-from kalshi_api.routers.markets import TOTAL_HEADER
+from kalshi_api.responses import TOTAL_HEADER
 from kalshi_api.schemas import ErrorOut, SeriesOut
 
 router = APIRouter(
-    prefix="/api/v1/series",
+    prefix="/series",
     tags=["series"],
     responses={
         404: {"model": ErrorOut, "description": "Unknown series ticker."},

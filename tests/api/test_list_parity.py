@@ -16,7 +16,7 @@ from typing import Any, get_args
 import httpx
 import pytest
 
-from kalshi_api.routers.markets import MarketSort
+from kalshi_api.params import MarketSort
 from kalshi_core.storage.database import Repositories
 from kalshi_core.storage.repositories import MarketFilter
 from tests.api.conftest import market, snapshot
