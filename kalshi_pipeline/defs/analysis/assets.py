@@ -28,11 +28,9 @@ from kalshi_core.analysis.calibration import (
     CalibrationResult,
     run_calibration,
 )
+from kalshi_core.settings import get_settings
 from kalshi_pipeline.defs.analysis.partitions import calibration_scopes, scope_series
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
-
-API_URL = "http://127.0.0.1:8000/api/v1/calibration"
-SPA_URL = "http://127.0.0.1:5173/calibration"
 
 
 class CalibrationConfig(dg.Config):
@@ -100,10 +98,15 @@ def bands_markdown(result: CalibrationResult) -> str:
 
 
 def result_metadata(result: CalibrationResult, result_id: int) -> dict[str, Any]:
+    settings = get_settings()  # where users reach the API and the dashboard
     return {
         "calibration_id": result_id,
-        "api": dg.MetadataValue.url(f"{API_URL}/{result_id}"),
-        "dashboard": dg.MetadataValue.url(f"{SPA_URL}?id={result_id}"),
+        "api": dg.MetadataValue.url(
+            f"{settings.api_public_url.rstrip('/')}/api/v1/calibration/{result_id}"
+        ),
+        "dashboard": dg.MetadataValue.url(
+            f"{settings.dashboard_public_url.rstrip('/')}/calibration?id={result_id}"
+        ),
         "scope": result.series_ticker or "all series",
         "brier": dg.MetadataValue.float(float(result.brier)) if result.brier is not None else None,
         "observations": dg.MetadataValue.int(result.observations),
