@@ -7,7 +7,8 @@
 #   2. a Debian 12 base image (scripts/make-base-image.sh) stands in for the official images,
 #      which cannot be pulled here; `docker compose build` builds the application and
 #      PostgreSQL images from it.
-#   3. `up --profile sim --wait` (every health check green), then scripts/check_container_stack.py:
+#   3. `up --profile sim --wait` (every health check green, started in order of health), then
+#      scripts/check_container_stack.py:
 #      /health 200 with ingestion < 30 s old; Dagster's GraphQL API lists the assets, the sensor
 #      runs and has started ingestion runs; the dashboard serves; a backtest launched through
 #      GraphQL succeeds and appears in /api/v1/backtests.
@@ -98,6 +99,14 @@ RUNS=(docker compose -p "$PROJECT" --env-file /dev/null -f docker-compose.yml
 CHECK=(python3 scripts/check_container_stack.py --api "http://127.0.0.1:$API_PORT"
   --dagster "http://127.0.0.1:$DAGSTER_PORT" --dashboard "http://127.0.0.1:$DASHBOARD_PORT")
 COMPOSE=("${DEFAULT[@]}")
+COMPOSE_LOG="$ROOT/.data/logs/containers-compose.log"
+: >"$COMPOSE_LOG"
+compose() { # docker compose with its progress lines in the log; the tail of it on failure
+  if ! "${COMPOSE[@]}" "$@" >>"$COMPOSE_LOG" 2>&1; then
+    tail -25 "$COMPOSE_LOG" >&2
+    return 1
+  fi
+}
 
 stop_run_containers() { # runs that DockerRunLauncher started from our test image
   local ids
@@ -141,8 +150,17 @@ log "images built ($(($(date +%s) - t)) s): $(docker image ls --format '{{.Repos
 
 # ---- 3. the stack as a user starts it ----
 t=$(date +%s)
-"${COMPOSE[@]}" up -d --wait --wait-timeout 300 >/dev/null || fail "the stack did not become healthy"
+compose up -d --wait --wait-timeout 300 || fail "the stack did not become healthy"
 log "stack healthy ($(($(date +%s) - t)) s)"
+started_at() { date -d "$(docker inspect -f '{{.State.StartedAt}}' "$("${COMPOSE[@]}" ps -aq "$1")")" +%s.%N; }
+# the start order follows health: each service started after the ones it waits for
+for pair in postgres:migrate migrate:dagster_code kalshi_sim:dagster_code dagster_code:dagster_webserver \
+  dagster_code:dagster_daemon dagster_webserver:api dagster_daemon:api api:dashboard; do
+  before=$(started_at "${pair%%:*}") after=$(started_at "${pair##*:}")
+  awk -v a="$before" -v b="$after" 'BEGIN { exit !(a < b) }' \
+    || fail "${pair##*:} started before ${pair%%:*}"
+done
+log "ok   start order: postgres -> migrate -> dagster_code -> webserver, daemon -> api -> dashboard"
 "${CHECK[@]}" ready --timeout 180 || fail "ready checks"
 "${CHECK[@]}" backtest --timeout 240 >/dev/null || fail "backtest through Dagster"
 
@@ -167,9 +185,9 @@ log "ok   the API was restarted by its policy and answers /health 200"
 before_snapshots=$(psql_ "SELECT count(*) FROM market_snapshots")
 before_backtests=$(psql_ "SELECT count(*) FROM backtest_results")
 t=$(date +%s)
-"${COMPOSE[@]}" down >/dev/null
+compose down
 down_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-"${COMPOSE[@]}" up -d --wait --wait-timeout 300 >/dev/null || fail "the stack did not come back healthy"
+compose up -d --wait --wait-timeout 300 || fail "the stack did not come back healthy"
 log "down + up ($(($(date +%s) - t)) s)"
 [ "$(psql_ "SELECT count(*) FROM backtest_results")" -ge "$before_backtests" ] || fail "backtests lost"
 [ "$(psql_ "SELECT count(*) FROM market_snapshots")" -ge "$before_snapshots" ] || fail "snapshots lost"
@@ -182,7 +200,7 @@ dup_polls=$(psql_ "SELECT count(*) FROM (SELECT 1 FROM ingest_polls
 [ "$dup_snapshots" = 0 ] || fail "$dup_snapshots (market, observed_at) keys stored more than once"
 [ "$dup_polls" = 0 ] || fail "$dup_polls (tier, tick) polls stored more than once"
 log "ok   no duplicate snapshots or polls ($(psql_ "SELECT count(*) FROM market_snapshots") snapshots)"
-"${COMPOSE[@]}" down -v >/dev/null
+compose down -v
 log "default stack passed ($(($(date +%s) - T0)) s so far)"
 
 # ---- 6. DockerRunLauncher: each run in a container of its own ----
@@ -191,12 +209,14 @@ if [ "${SKIP_DOCKER_RUNS:-0}" != 1 ]; then
   t=$(date +%s)
   "${COMPOSE[@]}" build --progress=plain >>"$ROOT/.data/logs/containers-build.log" 2>&1 \
     || { tail -40 "$ROOT/.data/logs/containers-build.log" >&2; fail "docker compose build (docker-runs)"; }
-  "${COMPOSE[@]}" up -d --wait --wait-timeout 300 >/dev/null || fail "the docker-runs stack did not become healthy"
+  compose up -d --wait --wait-timeout 300 || fail "the docker-runs stack did not become healthy"
   log "docker-runs stack built and healthy ($(($(date +%s) - t)) s)"
   "${CHECK[@]}" docker-runs --timeout 240 || fail "runs in containers"
   "${CHECK[@]}" backtest --expect-container --timeout 240 >/dev/null \
     || fail "backtest in its own container"
   log "docker-runs stack passed"
+else
+  log "SKIP_DOCKER_RUNS=1: the DockerRunLauncher stack was not tested"
 fi
 
 log "container test passed in $(($(date +%s) - T0)) s"
