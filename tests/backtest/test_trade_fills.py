@@ -32,7 +32,7 @@ from kalshi_core.backtest.quotes import (
 )
 from kalshi_core.backtest.reference import simulate_reference
 from kalshi_core.backtest.strategies import Signals, get_strategy
-from kalshi_core.models import BacktestResult, Market, MarketSnapshot, Trade
+from kalshi_core.models import BacktestResult, Event, Market, MarketSnapshot, Series, Trade
 from kalshi_core.storage.database import Database, Repositories, repositories
 from kalshi_pipeline.defs.backtests.assets import build_backtest_asset
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
@@ -121,6 +121,7 @@ def test_first_moment_of_the_bar_and_the_worst_price_of_its_sweep() -> None:
         (70, "0.52", "2", "yes"),
         (70, "0.52", "1", "yes"),
         (90, "0.49", "100", "yes"),  # a better price later in the bar is not the first print
+        (100, "0.55", "50", "yes"),  # nor is a worse one
     )
     q = gridded(trades)
     assert q.fill_ask[2, 0] == 0.52
@@ -308,6 +309,8 @@ def live_tape() -> list[Trade]:
 
 
 async def seed_tape(repos: Repositories) -> None:
+    await repos.series.upsert_many([Series(ticker="KXTAPE")])
+    await repos.events.upsert_many([Event(event_ticker="KXTAPE", series_ticker="KXTAPE")])
     await repos.markets.upsert_markets(
         [
             Market(
@@ -395,7 +398,10 @@ def test_backtest_asset_runs_on_the_trade_tape(database_url: str) -> None:
             await db.close()
 
     asyncio.run(seed())
-    result = materialize_tape(database_url, source="trades", max_wait_bars=3)
+    # the series resolves through the market metadata: the tape's market has no stored quote
+    result = materialize_tape(
+        database_url, source="trades", max_wait_bars=3, tickers=[], series=["KXTAPE"]
+    )
     assert result.success
     meta = {
         k: v.value

@@ -95,17 +95,37 @@ async def resolve_universe(repos: Repositories, config: BacktestConfig) -> list[
         [] if (config.events or config.tickers) else list(settings.watchlist_series)
     )
     tickers = list(config.tickers)
-    for s in series:
-        page = await repos.markets.get_all_latest(MarketFilter(series_ticker=s), MAX_UNIVERSE, 0)
-        tickers += [q.snapshot.market_ticker for q in page.items]
-    for e in config.events:
-        page = await repos.markets.get_all_latest(MarketFilter(event_ticker=e), MAX_UNIVERSE, 0)
-        tickers += [q.snapshot.market_ticker for q in page.items]
+    if config.source == "trades":
+        # A tape's markets need no stored quote (imported or backfilled history): read them
+        # from the market metadata, through their events.
+        events = list(config.events)
+        for s in series:
+            offset = 0
+            while len(events) < MAX_UNIVERSE:
+                listed = await repos.events.list(series_ticker=s, limit=500, offset=offset)
+                events += [e.event_ticker for e in listed.items]
+                if len(listed.items) < 500:
+                    break
+                offset += 500
+        for e in dict.fromkeys(events):
+            tickers += [m.ticker for m in await repos.events.markets_of(e)]
+            if len(tickers) >= MAX_UNIVERSE:
+                break
+    else:
+        for s in series:
+            page = await repos.markets.get_all_latest(
+                MarketFilter(series_ticker=s), MAX_UNIVERSE, 0
+            )
+            tickers += [q.snapshot.market_ticker for q in page.items]
+        for e in config.events:
+            page = await repos.markets.get_all_latest(MarketFilter(event_ticker=e), MAX_UNIVERSE, 0)
+            tickers += [q.snapshot.market_ticker for q in page.items]
     universe = list(dict.fromkeys(tickers))
     if not universe:
         raise dg.Failure(
             "empty universe: name series/events/tickers in the run config (or set "
-            "WATCHLIST_SERIES), and make sure ingestion or a backfill has stored their quotes"
+            "WATCHLIST_SERIES), and make sure ingestion or a backfill has stored their quotes "
+            "(source 'trades': their market and event metadata)"
         )
     return universe[:MAX_UNIVERSE]
 
