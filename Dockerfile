@@ -88,7 +88,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /opt/dagster --shell /u
  && mkdir -p /opt/dagster/home/storage /opt/dagster/numba /opt/dagster/sim-cache \
  && chown -R kalshi:kalshi /opt/dagster
 USER kalshi
-CMD ["python", "-m", "kalshi_sim", "--help"]
+# docker-compose.yml names each service's command; alone, the image is the Dagster code server
+CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "kalshi_pipeline.definitions", "--location-name", "kalshi_pipeline"]
 
 # ---- docker-runs: each Dagster run in a container of its own (DockerRunLauncher) ----
 FROM app AS docker-runs
