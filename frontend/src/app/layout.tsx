@@ -1,15 +1,11 @@
-/** The app shell: navigation, the API health light, and the routed page. */
+/** The app shell: the menu (the route list's `nav` entries), the API health light, the page. */
 import { NavLink, Outlet } from "react-router";
 
+import { pages } from "@/app/routes";
 import { HealthIndicator } from "@/features/health/health-indicator";
 import { cn } from "@/lib/cn";
 
-const NAV = [
-  { to: "/markets", label: "Markets" },
-  { to: "/backtests", label: "Backtests" },
-  { to: "/calibration", label: "Calibration" },
-  { to: "/ingestion", label: "Ingestion" },
-] as const;
+const menu = pages.flatMap((page) => (page.nav ? [{ ...page.nav, page }] : []));
 
 export function Layout() {
   return (
@@ -18,20 +14,24 @@ export function Layout() {
         <div className="mx-auto flex h-14 max-w-[1600px] items-center gap-6 px-4">
           <span className="font-semibold tracking-tight">Kalshi workbench</span>
           <nav className="flex gap-1 text-sm" aria-label="Main">
-            {NAV.map((item) => (
+            {menu.map(({ label, icon: Icon, page }) => (
               <NavLink
-                key={item.to}
-                to={item.to}
+                key={page.path}
+                to={`/${page.path}`}
+                // Fetch the page's module as soon as the pointer or focus shows the intent.
+                onPointerEnter={page.preload}
+                onFocus={page.preload}
                 className={({ isActive }) =>
                   cn(
-                    "rounded-md px-3 py-1.5 transition-colors",
+                    "inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 transition-colors",
                     isActive
                       ? "bg-secondary text-foreground font-medium"
                       : "text-muted-foreground hover:text-foreground",
                   )
                 }
               >
-                {item.label}
+                <Icon className="size-4" aria-hidden />
+                {label}
               </NavLink>
             ))}
           </nav>

@@ -1,13 +1,15 @@
 /**
- * The URL map. Every page is a thin route module under src/features/<feature>/, loaded on
- * first visit so the markets list does not wait for the chart library.
+ * The URL map, built from the route list (`@/app/routes`): every page inside the layout, loaded
+ * on first visit, `/` sent to the first page of the menu, anything else "No such page".
  */
 import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
 
 import { Layout } from "@/app/layout";
 import { NotFound } from "@/app/not-found";
 import { PageSkeleton } from "@/app/page-skeleton";
-import MarketsRoute from "@/features/markets/route";
+import { pages } from "@/app/routes";
+
+const home = pages.find((page) => page.nav !== undefined) ?? pages[0];
 
 export const routes: RouteObject[] = [
   {
@@ -15,28 +17,8 @@ export const routes: RouteObject[] = [
     // Shown while the first page's lazy module loads.
     hydrateFallbackElement: <PageSkeleton />,
     children: [
-      { index: true, element: <Navigate to="/markets" replace /> },
-      { path: "markets", element: <MarketsRoute /> },
-      {
-        path: "markets/:ticker",
-        lazy: async () => ({ Component: (await import("@/features/market-detail/route")).default }),
-      },
-      {
-        path: "backtests",
-        lazy: async () => ({ Component: (await import("@/features/backtests/list-route")).default }),
-      },
-      {
-        path: "backtests/:id",
-        lazy: async () => ({ Component: (await import("@/features/backtests/detail-route")).default }),
-      },
-      {
-        path: "calibration",
-        lazy: async () => ({ Component: (await import("@/features/calibration/route")).default }),
-      },
-      {
-        path: "ingestion",
-        lazy: async () => ({ Component: (await import("@/features/ingestion/route")).default }),
-      },
+      ...(home ? [{ index: true, element: <Navigate to={`/${home.path}`} replace /> }] : []),
+      ...pages.map((page): RouteObject => ({ path: page.path, lazy: page.lazy })),
       { path: "*", element: <NotFound /> },
     ],
   },

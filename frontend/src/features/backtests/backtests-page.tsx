@@ -1,7 +1,8 @@
 /** Backtest runs, newest first: strategy, window, PnL, Sharpe, drawdown, trades. */
 import { useSuspenseQuery } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 
+import type { PageProps } from "@/app/define-page";
 import { Pager } from "@/components/pager";
 import { QueryBoundary } from "@/components/query-boundary";
 import { EmptyState } from "@/components/states";
@@ -16,10 +17,17 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
-import { pnlClass } from "@/features/backtests/pnl";
-import { BACKTEST_PAGE_SIZE, backtestListQuery } from "@/features/backtests/queries";
-import { formatCount, formatDollars, formatPercent, formatPnl, formatRatio } from "@/lib/format";
+import {
+  BACKTEST_PAGE_SIZE,
+  backtestListQuery,
+  backtestsSearch,
+} from "@/features/backtests/queries";
 import { cn } from "@/lib/cn";
+import { formatCount, formatDollars, formatPercent, formatPnl, formatRatio } from "@/lib/format";
+import { pnlClass } from "@/lib/pnl";
+import { searchHref } from "@/lib/url-state";
+
+const pageHref = (page: number) => searchHref("/backtests", backtestsSearch, { page });
 
 function BacktestList({ page }: { page: number }) {
   const { data } = useSuspenseQuery(backtestListQuery(page));
@@ -77,18 +85,15 @@ function BacktestList({ page }: { page: number }) {
           {formatCount(data.total)} runs · page {page} of {pages}
         </p>
         <Pager
-          prev={page > 1 ? (page > 2 ? `/backtests?page=${page - 1}` : "/backtests") : null}
-          next={page < pages ? `/backtests?page=${page + 1}` : null}
+          prev={page > 1 ? pageHref(page - 1) : null}
+          next={page < pages ? pageHref(page + 1) : null}
         />
       </nav>
     </div>
   );
 }
 
-export function BacktestsPage() {
-  const [params] = useSearchParams();
-  const raw = Number(params.get("page") ?? "1");
-  const page = Number.isSafeInteger(raw) && raw >= 1 ? raw : 1;
+export default function BacktestsPage({ search: { page } }: PageProps<typeof backtestsSearch>) {
   return (
     <div className="space-y-4">
       <div>

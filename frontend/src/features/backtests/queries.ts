@@ -1,9 +1,16 @@
-/** Query factories of backtest runs: a page of summaries, and one run in full. */
+/**
+ * The backtest runs page: its URL state (`/backtests?page=N`) and the query factory of a page of
+ * run summaries, newest first.
+ */
 import { queryOptions } from "@tanstack/react-query";
 
-import { api, totalCount, unwrap, type Backtest, type BacktestSummary } from "@/api/client";
+import { api, totalCount, unwrap, type BacktestSummary } from "@/api/client";
+import { urlField, urlSchema } from "@/lib/url-state";
 
 export const BACKTEST_PAGE_SIZE = 50;
+
+/** `?page=`: a positive integer, page 1 otherwise. */
+export const backtestsSearch = urlSchema({ page: urlField.page() });
 
 export interface BacktestPage {
   items: BacktestSummary[];
@@ -13,7 +20,6 @@ export interface BacktestPage {
 export const backtestKeys = {
   all: ["backtests"] as const,
   list: (page: number) => [...backtestKeys.all, "list", { page }] as const,
-  detail: (id: number) => [...backtestKeys.all, "detail", id] as const,
 };
 
 export function backtestListQuery(page: number) {
@@ -30,22 +36,5 @@ export function backtestListQuery(page: number) {
       return { items: data, total: totalCount(response) ?? offset + data.length };
     },
     refetchInterval: 30_000,
-  });
-}
-
-export function backtestQuery(id: number) {
-  return queryOptions({
-    queryKey: backtestKeys.detail(id),
-    queryFn: async ({ signal }): Promise<Backtest> =>
-      (
-        await unwrap(
-          api.GET("/api/v1/backtests/{backtest_id}", {
-            params: { path: { backtest_id: id } },
-            signal,
-          }),
-        )
-      ).data,
-    // A finished run never changes.
-    staleTime: Infinity,
   });
 }

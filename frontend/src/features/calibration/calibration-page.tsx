@@ -3,8 +3,8 @@
  * reliability diagram, the Brier score and the band table (definition: docs/CALIBRATION.md).
  */
 import { useSuspenseQuery } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
 
+import type { PageProps } from "@/app/define-page";
 import { QueryBoundary } from "@/components/query-boundary";
 import { EmptyState } from "@/components/states";
 import { TableSkeleton } from "@/components/table-skeleton";
@@ -20,7 +20,6 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
-import { pnlClass } from "@/features/backtests/pnl";
 import {
   bandLabel,
   formatMeanPrice,
@@ -32,11 +31,13 @@ import {
   calibrationListQuery,
   calibrationQuery,
   type Calibration,
+  type calibrationSearch,
   type CalibrationSummary,
 } from "@/features/calibration/queries";
 import { ReliabilityChart } from "@/features/calibration/reliability-chart";
 import { cn } from "@/lib/cn";
 import { formatCount, formatDollars, formatPercent } from "@/lib/format";
+import { pnlClass } from "@/lib/pnl";
 
 function Metric({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -196,10 +197,10 @@ function CalibrationView({
   );
 }
 
-export function CalibrationPage() {
-  const [params, setParams] = useSearchParams();
-  const raw = params.get("id") ?? "";
-  const requested = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : null;
+export default function CalibrationPage({
+  search: { id: requested },
+  setSearch,
+}: PageProps<typeof calibrationSearch>) {
   return (
     <div className="space-y-4">
       <div>
@@ -213,7 +214,7 @@ export function CalibrationPage() {
         <CalibrationView
           requested={requested}
           onSelect={(id) => {
-            setParams({ id: String(id) });
+            setSearch({ id });
           }}
         />
       </QueryBoundary>

@@ -1,7 +1,11 @@
-/** Query factories of calibration analyses: the stored list (the selector) and one with bands. */
+/**
+ * The calibration page: its URL state (`/calibration?id=N`) and the query factories of the
+ * stored analyses (the selector) and of one analysis with its bands.
+ */
 import { queryOptions } from "@tanstack/react-query";
 
 import { api, totalCount, unwrap, type Schemas } from "@/api/client";
+import { urlField, urlSchema } from "@/lib/url-state";
 
 export type CalibrationSummary = Schemas["CalibrationSummaryOut"];
 export type Calibration = Schemas["CalibrationOut"];
@@ -9,6 +13,9 @@ export type CalibrationBand = Schemas["CalibrationBandOut"];
 
 /** Analyses offered in the selector: one per series and parameter set, newest first. */
 export const CALIBRATION_LIST_LIMIT = 500;
+
+/** `?id=`: the analysis shown; none (or not a positive integer): the newest. */
+export const calibrationSearch = urlSchema({ id: urlField.id() });
 
 export interface CalibrationList {
   items: CalibrationSummary[];

@@ -1,12 +1,13 @@
 /**
- * Contract: the ingestion page tells "not running" (nothing polled: the workbench was or is
- * stopped) apart from "failing" (a running poller loses its ticks), in words and colour, for a
- * tier's badge and for each gap; a restart after hours off reads healthy, with its gap listed
- * as not running. The header's light does the same with `/health`.
+ * Contract: the ingestion page colours each tier by the API's status and tells "not running"
+ * (nothing polled: the workbench was or is stopped) apart from "failing" (a running poller loses
+ * its ticks), in words and colour, for a tier's badge and for each gap; a restart after hours
+ * off reads healthy, with its gap listed as not running.
  */
-import { screen, waitFor, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
+import { buildIngestion } from "../../../e2e/stub-api.mjs";
 import type { IngestionStatus, Schemas, TierStatus } from "@/api/client";
 import { json, mockApi } from "@/test/api-mock";
 import { renderRoute } from "@/test/render";
@@ -15,14 +16,6 @@ const NOW = Date.parse("2026-11-27T12:00:00Z");
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-const health = {
-  status: "ok",
-  database: "ok",
-  detail: null,
-  checked_at: iso(0),
-  ingestion: [],
-};
 
 function coverage(
   ok: number,
@@ -72,7 +65,7 @@ function tier(
 
 function render(tiers: TierStatus[]) {
   const body: IngestionStatus = { generated_at: iso(0), tiers };
-  mockApi({ "/health": () => json(health), "/api/v1/ingestion/status": () => json(body) });
+  mockApi({ "/api/v1/ingestion/status": () => json(body) });
   renderRoute("/ingestion");
 }
 
@@ -83,6 +76,15 @@ function badge(card: HTMLElement): HTMLElement {
 }
 
 describe("ingestion page", () => {
+  it("colours each ingestion tier", async () => {
+    mockApi({ "/api/v1/ingestion/status": () => json(buildIngestion()) });
+    renderRoute("/ingestion");
+    const watch = await screen.findByTestId("tier-watchlist");
+    expect(watch.querySelector("[data-level]")?.getAttribute("data-level")).toBe("ok");
+    const cat = screen.getByTestId("tier-catalogue");
+    expect(cat.querySelector("[data-level]")?.getAttribute("data-level")).toBe("warn");
+  });
+
   it("shows a restart after hours off as healthy, with the gap as not running", async () => {
     // 50 minutes of the last hour were lost while the workbench was off: not a failure.
     const hour = coverage(120, 720, { notRunning: 600 }, [
@@ -129,43 +131,5 @@ describe("ingestion page", () => {
     expect(badge(cat).className).toContain("text-status-idle");
     expect(badge(cat).className).not.toMatch(/status-(bad|warn)/);
     expect(cat.textContent).toContain("nothing polled for 2 h");
-  });
-});
-
-describe("header health light", () => {
-  function freshness(tier: "watchlist" | "catalogue", status: TierStatus["status"], enabled = true) {
-    return { tier, enabled, status, reasons: [], last_ok_tick: iso(5_000), age_s: 5 };
-  }
-
-  async function light(ingestion: ReturnType<typeof freshness>[]) {
-    mockApi({
-      "/health": () => json({ ...health, ingestion }),
-      "/api/v1/backtests": () => json([], { total: 0 }),
-    });
-    renderRoute("/backtests");
-    const el = await screen.findByTestId("health-indicator");
-    await waitFor(() => {
-      expect(el.getAttribute("data-light")).not.toBe("unknown");
-    });
-    return el;
-  }
-
-  it("says not running, apart from failing", async () => {
-    const stopped = await light([freshness("watchlist", "not_running"), freshness("catalogue", "ok")]);
-    expect(stopped).toHaveAttribute("data-light", "idle");
-    expect(stopped.textContent).toContain("API ok · watchlist not running");
-    expect(stopped.querySelector(".bg-status-idle")).not.toBeNull();
-  });
-
-  it("says failing in amber", async () => {
-    const failing = await light([freshness("watchlist", "failing"), freshness("catalogue", "not_running")]);
-    expect(failing).toHaveAttribute("data-light", "warn");
-    expect(failing.textContent).toContain("API ok · watchlist failing");
-  });
-
-  it("stays green for degraded tiers and tiers the settings do not enable", async () => {
-    const fine = await light([freshness("watchlist", "degraded"), freshness("catalogue", "not_running", false)]);
-    expect(fine).toHaveAttribute("data-light", "ok");
-    expect(fine.textContent).toContain("API ok");
   });
 });

@@ -176,7 +176,7 @@ function IngestionTiers() {
   );
 }
 
-export function IngestionPage() {
+export default function IngestionPage() {
   return (
     <div className="space-y-4">
       <div>

@@ -17,10 +17,6 @@ const RANGE_SECONDS: Record<Exclude<HistoryRange, "all">, number> = {
 /** The API's upper bound on `limit`. */
 export const HISTORY_LIMIT = 10_000;
 
-export function isHistoryRange(value: string | null): value is HistoryRange {
-  return value !== null && (RANGES as readonly string[]).includes(value);
-}
-
 /** Query parameters of `/history` for a range, as of `now` (ms epoch). */
 export function historyParams(range: HistoryRange, now: number): { start?: string; limit: number } {
   if (range === "all") return { limit: HISTORY_LIMIT };

@@ -1,8 +1,18 @@
-/** Query factories of one market: its latest quote and its stored history for a range. */
+/**
+ * One market's page: its URL state (`/markets/:ticker?range=1h|6h|24h|all`) and the query
+ * factories of its latest quote and of its stored history for a range.
+ */
 import { queryOptions } from "@tanstack/react-query";
 
 import { api, unwrap, type HistoryPoint, type Market } from "@/api/client";
-import { historyParams, type HistoryRange } from "@/features/market-detail/history";
+import { RANGES, historyParams, type HistoryRange } from "@/features/market-detail/history";
+import { urlField, urlSchema } from "@/lib/url-state";
+
+/** `:ticker`; one with control characters or over 200 characters reads as "" (no market). */
+export const marketDetailParams = urlSchema({ ticker: urlField.text() });
+
+/** `?range=`: the chart's window, 24 hours unless the URL names another. */
+export const marketDetailSearch = urlSchema({ range: urlField.oneOf(RANGES, "24h") });
 
 export const MARKET_REFRESH_MS = 5_000;
 

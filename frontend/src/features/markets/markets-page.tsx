@@ -5,7 +5,10 @@
 import { useQuery, useSuspenseQuery } from "@tanstack/react-query";
 import { Search, X } from "lucide-react";
 import { startTransition, useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
+
+import type { MarketStatus } from "@/api/client";
+import type { PageProps } from "@/app/define-page";
 
 import { Pager } from "@/components/pager";
 import { QueryBoundary } from "@/components/query-boundary";
@@ -20,28 +23,15 @@ import { marketListQuery, seriesListQuery } from "@/features/markets/queries";
 import {
   MARKET_STATUSES,
   PAGE_SIZE,
+  marketsHref,
   nextSort,
   pageCount,
-  parseMarketSearch,
-  toSearchParams,
   type MarketSearch,
+  type marketSearch,
 } from "@/features/markets/search-params";
 import { formatCount, formatLocalTime } from "@/lib/format";
-import type { MarketStatus } from "@/api/client";
 
 const SEARCH_DEBOUNCE_MS = 300;
-
-function useMarketSearch(): [MarketSearch, (next: MarketSearch) => void] {
-  const [params, setParams] = useSearchParams();
-  const search = parseMarketSearch(params);
-  const update = (next: MarketSearch) => {
-    // A transition keeps the current rows on screen while the next page loads.
-    startTransition(() => {
-      setParams(toSearchParams(next), { replace: true });
-    });
-  };
-  return [search, update];
-}
 
 function SearchBox({ value, onChange }: { value: string; onChange: (v: string) => void }) {
   const [text, setText] = useState(value);
@@ -130,7 +120,7 @@ function Pagination({
   total: number;
 }) {
   const pages = pageCount(total);
-  const link = (page: number) => `/markets?${toSearchParams({ ...search, page }).toString()}`;
+  const link = (page: number) => marketsHref({ ...search, page });
   const first = total === 0 ? 0 : (search.page - 1) * PAGE_SIZE + 1;
   const last = Math.min(total, search.page * PAGE_SIZE);
   return (
@@ -161,7 +151,7 @@ function MarketsResults({
     if (search.page > 1 && total > 0) {
       return (
         <EmptyState title={`Page ${search.page} is past the last page`}>
-          <Link to={`/markets?${toSearchParams({ ...search, page: 1 }).toString()}`} className="underline">
+          <Link to={marketsHref({ ...search, page: 1 })} className="underline">
             Go to the first page
           </Link>
         </EmptyState>
@@ -199,8 +189,14 @@ function MarketsResults({
   );
 }
 
-export function MarketsPage() {
-  const [search, setSearch] = useMarketSearch();
+export default function MarketsPage({ search, setSearch: setUrl }: PageProps<typeof marketSearch>) {
+  const setSearch = (next: MarketSearch) => {
+    // A transition keeps the current rows on screen while the next page loads; filters typed
+    // as you go replace the history entry instead of piling up.
+    startTransition(() => {
+      setUrl(next, { replace: true });
+    });
+  };
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">

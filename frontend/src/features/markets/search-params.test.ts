@@ -1,14 +1,27 @@
-/** Contract: the markets page's URL state parses defensively and round-trips minimally. */
+/**
+ * Contract: the markets page's URL state parses defensively (its schema cleans every bad value
+ * to the default) and round-trips minimally; sorting and paging follow the table's rules.
+ */
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
 
 import {
   DEFAULT_SEARCH,
+  marketSearch,
+  marketsHref,
   nextSort,
   pageCount,
-  parseMarketSearch,
-  toSearchParams,
+  type MarketSearch,
 } from "@/features/markets/search-params";
+import { readUrlState, writeSearch } from "@/lib/url-state";
+
+function parseMarketSearch(params: URLSearchParams): MarketSearch {
+  return readUrlState(marketSearch, (key) => params.get(key));
+}
+
+function toSearchParams(s: MarketSearch): URLSearchParams {
+  return writeSearch(marketSearch, s);
+}
 
 describe("parseMarketSearch", () => {
   it("reads every field", () => {
@@ -33,6 +46,12 @@ describe("parseMarketSearch", () => {
     expect(parseMarketSearch(new URLSearchParams("page=1.5")).page).toBe(1);
     expect(parseMarketSearch(new URLSearchParams("page=abc")).page).toBe(1);
   });
+  it("trims text filters and drops ones the API would refuse", () => {
+    const s = parseMarketSearch(
+      new URLSearchParams(`search=%20fed%20&series=${"K".repeat(201)}&event=A%00B`),
+    );
+    expect(s).toEqual({ ...DEFAULT_SEARCH, search: "fed" });
+  });
 });
 
 describe("toSearchParams", () => {
@@ -46,6 +65,12 @@ describe("toSearchParams", () => {
     const s = { ...DEFAULT_SEARCH, status: "active" as const, sort: "updated" as const, order: "desc" as const };
     expect(parseMarketSearch(toSearchParams(s))).toEqual(s);
   });
+});
+
+it("marketsHref links to a filtered list, defaults left out", () => {
+  expect(marketsHref()).toBe("/markets");
+  expect(marketsHref({ event: "KXFED-26DEC" })).toBe("/markets?event=KXFED-26DEC");
+  expect(marketsHref({ ...DEFAULT_SEARCH, status: "active", page: 2 })).toBe("/markets?status=active&page=2");
 });
 
 describe("nextSort", () => {

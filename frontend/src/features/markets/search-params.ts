@@ -1,9 +1,11 @@
 /**
  * The markets page's state lives in the URL (`/markets?search=btc&status=active&page=2`), so a
- * view can be shared. These functions read it defensively (a hand-edited URL never breaks the
- * page) and write back only what differs from the defaults.
+ * view can be shared: its schema (a hand-edited URL never breaks the page, see
+ * `@/lib/url-state`) and the sorting and paging rules of the table.
  */
+
 import type { MarketStatus } from "@/api/client";
+import { searchHref, urlDefaults, urlField, urlSchema, type UrlState } from "@/lib/url-state";
 
 export const MARKET_SORTS = [
   "ticker",
@@ -14,7 +16,8 @@ export const MARKET_SORTS = [
   "updated",
 ] as const;
 export type MarketSort = (typeof MARKET_SORTS)[number];
-export type SortOrder = "asc" | "desc";
+export const SORT_ORDERS = ["asc", "desc"] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
 
 export const MARKET_STATUSES: readonly MarketStatus[] = [
   "active",
@@ -30,53 +33,27 @@ export const MARKET_STATUSES: readonly MarketStatus[] = [
 
 export const PAGE_SIZE = 50;
 
-export interface MarketSearch {
-  search: string;
-  status: MarketStatus | null;
-  series: string;
-  event: string;
-  sort: MarketSort;
-  order: SortOrder;
-  page: number;
-}
+/**
+ * The markets page's URL state. Unknown statuses, sorts and orders fall back to "any", ticker
+ * and ascending; a page that is not a positive integer is page 1; text filters are trimmed.
+ */
+export const marketSearch = urlSchema({
+  search: urlField.text(),
+  status: urlField.optionalOneOf(MARKET_STATUSES),
+  series: urlField.text(),
+  event: urlField.text(),
+  sort: urlField.oneOf(MARKET_SORTS, "ticker"),
+  order: urlField.oneOf(SORT_ORDERS, "asc"),
+  page: urlField.page(),
+});
 
-export const DEFAULT_SEARCH: MarketSearch = {
-  search: "",
-  status: null,
-  series: "",
-  event: "",
-  sort: "ticker",
-  order: "asc",
-  page: 1,
-};
+export type MarketSearch = UrlState<typeof marketSearch>;
 
-function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | null {
-  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
-}
+export const DEFAULT_SEARCH: MarketSearch = urlDefaults(marketSearch);
 
-export function parseMarketSearch(params: URLSearchParams): MarketSearch {
-  const page = Number(params.get("page") ?? "1");
-  return {
-    search: (params.get("search") ?? "").trim(),
-    status: oneOf(params.get("status"), MARKET_STATUSES),
-    series: (params.get("series") ?? "").trim(),
-    event: (params.get("event") ?? "").trim(),
-    sort: oneOf(params.get("sort"), MARKET_SORTS) ?? DEFAULT_SEARCH.sort,
-    order: oneOf(params.get("order"), ["asc", "desc"] as const) ?? DEFAULT_SEARCH.order,
-    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
-  };
-}
-
-export function toSearchParams(s: MarketSearch): URLSearchParams {
-  const out = new URLSearchParams();
-  if (s.search) out.set("search", s.search);
-  if (s.status) out.set("status", s.status);
-  if (s.series) out.set("series", s.series);
-  if (s.event) out.set("event", s.event);
-  if (s.sort !== DEFAULT_SEARCH.sort) out.set("sort", s.sort);
-  if (s.order !== DEFAULT_SEARCH.order) out.set("order", s.order);
-  if (s.page !== 1) out.set("page", String(s.page));
-  return out;
+/** A link to the markets list showing `s` (e.g. one event's markets). */
+export function marketsHref(s: Partial<MarketSearch> = {}): string {
+  return searchHref("/markets", marketSearch, { ...DEFAULT_SEARCH, ...s });
 }
 
 /** Clicking a column: a new column sorts in its natural direction, the same one flips. */

@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { Area, AreaChart, CartesianGrid, XAxis, YAxis } from "recharts";
 
 import type { Backtest } from "@/api/client";
+import type { PageProps } from "@/app/define-page";
 import { QueryBoundary } from "@/components/query-boundary";
 import { EmptyState } from "@/components/states";
 import { Time } from "@/components/time";
@@ -24,8 +25,7 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
-import { pnlClass } from "@/features/backtests/pnl";
-import { backtestQuery } from "@/features/backtests/queries";
+import { backtestQuery, type backtestDetailParams } from "@/features/backtest-detail/queries";
 import {
   formatCents,
   formatCount,
@@ -37,6 +37,8 @@ import {
   formatUtc,
 } from "@/lib/format";
 import { cn } from "@/lib/cn";
+import { pnlClass } from "@/lib/pnl";
+import type { NoUrlState } from "@/lib/url-state";
 
 const equityConfig = { equity: { label: "Equity", color: "var(--chart-5)" } } satisfies ChartConfig;
 
@@ -219,7 +221,9 @@ function BacktestDetail({ id }: { id: number }) {
   );
 }
 
-export function BacktestPage({ id }: { id: number | null }) {
+export default function BacktestDetailPage({
+  params: { id },
+}: PageProps<NoUrlState, typeof backtestDetailParams>) {
   return (
     <div className="space-y-4">
       <Link

@@ -2,7 +2,9 @@
 import { useSuspenseQuery } from "@tanstack/react-query";
 import { ArrowLeft } from "lucide-react";
 import { startTransition } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
+
+import type { PageProps } from "@/app/define-page";
 
 import { QueryBoundary } from "@/components/query-boundary";
 import { EmptyState } from "@/components/states";
@@ -14,13 +16,18 @@ import {
   HISTORY_LIMIT,
   RANGES,
   extendTo,
-  isHistoryRange,
   toChartPoints,
   type HistoryRange,
 } from "@/features/market-detail/history";
 import { PriceChart } from "@/features/market-detail/price-chart";
-import { marketHistoryQuery, marketQuery } from "@/features/market-detail/queries";
+import {
+  marketHistoryQuery,
+  marketQuery,
+  type marketDetailParams,
+  type marketDetailSearch,
+} from "@/features/market-detail/queries";
 import { QuotePanel } from "@/features/market-detail/quote-panel";
+import { marketsHref } from "@/features/markets/search-params";
 import { StatusBadge } from "@/features/markets/status-badge";
 import { formatCount } from "@/lib/format";
 
@@ -36,7 +43,7 @@ function MarketHeader({ ticker }: { ticker: string }) {
             <StatusBadge status={market.status} />
             {market.event_ticker && (
               <Link
-                to={`/markets?event=${encodeURIComponent(market.event_ticker)}`}
+                to={marketsHref({ event: market.event_ticker })}
                 className="underline-offset-4 hover:underline"
                 title="All markets of this event"
               >
@@ -79,18 +86,32 @@ function HistoryChart({ ticker, range }: { ticker: string; range: HistoryRange }
   );
 }
 
-export function MarketPage({ ticker }: { ticker: string }) {
-  const [params, setParams] = useSearchParams();
-  const rangeParam = params.get("range");
-  const range: HistoryRange = isHistoryRange(rangeParam) ? rangeParam : "24h";
+export default function MarketDetailPage({
+  params: { ticker },
+  search: { range },
+  setSearch,
+}: PageProps<typeof marketDetailSearch, typeof marketDetailParams>) {
+  const back = (
+    <Link
+      to="/markets"
+      className="text-muted-foreground hover:text-foreground inline-flex items-center gap-1 text-sm"
+    >
+      <ArrowLeft className="size-4" aria-hidden /> Markets
+    </Link>
+  );
+  if (!ticker) {
+    return (
+      <div className="space-y-4">
+        {back}
+        <EmptyState title="Not a market ticker">
+          Tickers are at most 200 characters, without control characters.
+        </EmptyState>
+      </div>
+    );
+  }
   return (
     <div className="space-y-4">
-      <Link
-        to="/markets"
-        className="text-muted-foreground hover:text-foreground inline-flex items-center gap-1 text-sm"
-      >
-        <ArrowLeft className="size-4" aria-hidden /> Markets
-      </Link>
+      {back}
       <QueryBoundary
         resetKey={ticker}
         fallback={
@@ -111,8 +132,10 @@ export function MarketPage({ ticker }: { ticker: string }) {
           <Tabs
             value={range}
             onValueChange={(v) => {
+              const next = RANGES.find((r) => r === v);
+              if (next === undefined) return;
               startTransition(() => {
-                setParams(v === "24h" ? {} : { range: v }, { replace: true });
+                setSearch({ range: next }, { replace: true });
               });
             }}
           >

@@ -1,6 +1,0 @@
-/** Route `/markets`. */
-import { MarketsPage } from "@/features/markets/markets-page";
-
-export default function MarketsRoute() {
-  return <MarketsPage />;
-}
