@@ -7,12 +7,13 @@
  * export gets `search`, `params` and `setSearch` as props, parsed by the schemas named here),
  * and a menu label and icon when the page belongs in the header.
  */
-import { Activity, ChartCandlestick, FlaskConical, Target } from "lucide-react";
+import { Activity, CalendarDays, ChartCandlestick, FlaskConical, Target } from "lucide-react";
 
 import { definePage, type Page } from "@/app/define-page";
 import { backtestDetailParams } from "@/features/backtest-detail/queries";
 import { backtestsSearch } from "@/features/backtests/queries";
 import { calibrationSearch } from "@/features/calibration/queries";
+import { eventsSearch } from "@/features/events/queries";
 import { marketDetailParams, marketDetailSearch } from "@/features/market-detail/queries";
 import { marketSearch } from "@/features/markets/search-params";
 
@@ -32,6 +33,13 @@ export const pages: readonly Page[] = [
     load: () => import("@/features/market-detail/market-detail-page"),
     search: marketDetailSearch,
     params: marketDetailParams,
+  }),
+  definePage({
+    path: "events",
+    about: "events by ticker, optionally of one series, each linked to its markets",
+    load: () => import("@/features/events/events-page"),
+    search: eventsSearch,
+    nav: { label: "Events", icon: CalendarDays },
   }),
   definePage({
     path: "backtests",
