@@ -3,7 +3,7 @@
  * X-Total-Count, a Next link that keeps the URL minimal), sends the URL's filters to the API
  * (cleaned of bad values), and has its own empty state and error states (with a working Retry).
  */
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
@@ -30,7 +30,9 @@ describe("markets page", () => {
 
   it("sends the URL's filters and cleans the bad ones to their defaults", async () => {
     const { calls } = stub(() => json(MARKETS, { total: 1234 }));
-    renderRoute("/markets?search=%20btc%20&status=bogus&sort=volume&order=sideways&page=-3&utm=x");
+    const { router } = renderRoute(
+      "/markets?search=%20btc%20&status=bogus&sort=volume&order=sideways&page=-3&utm=x",
+    );
     await screen.findByTestId("markets-table");
     const asked = calls.find((u) => u.pathname === "/api/v1/markets");
     expect(Object.fromEntries(asked?.searchParams ?? [])).toEqual({
@@ -45,6 +47,11 @@ describe("markets page", () => {
       "href",
       "/markets?search=btc&sort=volume&page=2",
     );
+    // The address bar shows the clean URL, replacing the hand-edited one in the history.
+    await waitFor(() => {
+      expect(router.state.location.search).toBe("?search=btc&sort=volume");
+    });
+    expect(router.state.historyAction).toBe("REPLACE");
   });
 
   it("says so when nothing matches the filters", async () => {
