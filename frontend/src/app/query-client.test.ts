@@ -9,6 +9,7 @@ import { shouldRetry } from "@/app/query-client";
 import { backtestQuery } from "@/features/backtest-detail/queries";
 import { backtestListQuery } from "@/features/backtests/queries";
 import { calibrationListQuery, calibrationQuery } from "@/features/calibration/queries";
+import { eventListQuery } from "@/features/events/queries";
 import { healthQuery } from "@/features/health/queries";
 import { ingestionStatusQuery } from "@/features/ingestion/queries";
 import { marketHistoryQuery, marketQuery } from "@/features/market-detail/queries";
@@ -29,6 +30,8 @@ it("query keys are distinct per resource and parameter", () => {
     backtestQuery(7).queryKey,
     calibrationListQuery().queryKey,
     calibrationQuery(3).queryKey,
+    eventListQuery({ series: "", page: 1 }).queryKey,
+    eventListQuery({ series: "KXBTC", page: 1 }).queryKey,
     ingestionStatusQuery().queryKey,
     healthQuery().queryKey,
   ].map((k) => JSON.stringify(k));
