@@ -71,6 +71,8 @@ def _start_sim(args: argparse.Namespace) -> subprocess.Popen[bytes]:
         str(args.rate),
         "--time-scale",
         "0",
+        "--dynamics",
+        getattr(args, "dynamics", "busy"),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -161,6 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--port", type=int, default=18765)
+    p.add_argument(
+        "--dynamics",
+        choices=("busy", "calibrated"),
+        default="busy",
+        help="simulator dynamics (busy: every market trades, the worst case measured so far)",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     name = f"kalshi_bench_backfill_{uuid.uuid4().hex[:8]}"

@@ -44,7 +44,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_simulator(markets: int, mve_markets: int, port: int) -> subprocess.Popen[bytes]:
+def start_simulator(
+    markets: int, mve_markets: int, port: int, dynamics: str = "busy"
+) -> subprocess.Popen[bytes]:
+    """The simulator in its own process. Busy dynamics by default: every market requotes each
+    minute, the worst case for the scan's writer and the figures of docs/BENCHMARKS.md."""
     cmd = [
         sys.executable,
         "-m",
@@ -59,6 +63,8 @@ def start_simulator(markets: int, mve_markets: int, port: int) -> subprocess.Pop
         "0",
         "--time-scale",
         "0",
+        "--dynamics",
+        dynamics,
     ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

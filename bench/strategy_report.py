@@ -106,6 +106,12 @@ def main() -> None:
     ap.add_argument("--period", type=int, default=60, choices=[1, 60, 1440])
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--port", type=int, default=18791)
+    ap.add_argument(
+        "--dynamics",
+        choices=("busy", "calibrated"),
+        default="busy",
+        help="simulator dynamics (busy: the figures of docs/STRATEGIES.md)",
+    )
     args = ap.parse_args()
     args.rate = 0
     sim = _start_sim(args)

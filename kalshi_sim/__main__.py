@@ -12,7 +12,7 @@ import uvicorn
 from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import get_settings
 from kalshi_sim.app import create_app
-from kalshi_sim.config import FaultConfig, SimConfig, default_anchor
+from kalshi_sim.config import DYNAMICS, FaultConfig, SimConfig, default_anchor
 from kalshi_sim.recorded import DATASETS, RecordedDataError
 from kalshi_sim.recorded_api import check_config
 from kalshi_sim.universe import anchor_from_iso
@@ -29,6 +29,19 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--markets", type=int, default=5000, help="non-combo markets")
     p.add_argument("--mve-markets", type=int, default=None, help="combo markets (default: same)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--dynamics",
+        choices=DYNAMICS,
+        default="calibrated",
+        help="calibrated: most markets quiet, a few busy, as measured on Kalshi's recordings "
+        "(docs/SIMULATOR.md); busy: every market requotes every minute (worst case for writers)",
+    )
+    p.add_argument(
+        "--activity",
+        type=float,
+        default=1.0,
+        help="calibrated dynamics: multiply every market's trade and requote rates",
+    )
     p.add_argument(
         "--legacy-format",
         action="store_true",
@@ -89,6 +102,10 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     a = p.parse_args(argv)
     if a.recorded is None and (a.dataset or a.cutoff):
         p.error("--dataset and --cutoff apply to --recorded")
+    if a.activity <= 0:
+        p.error("--activity must be positive")
+    if a.activity != 1.0 and a.dynamics != "calibrated":
+        p.error("--activity applies to --dynamics calibrated")
     now = time.time()
     faults = FaultConfig(
         error_rate=a.error_rate,
@@ -107,6 +124,8 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         seed=a.seed,
         markets=a.markets,
         mve_markets=a.mve_markets,
+        dynamics=a.dynamics,
+        activity=a.activity,
         legacy_format=a.legacy_format,
         anchor=anchor_from_iso(a.anchor) if a.anchor else default_anchor(),
         start_time=anchor_from_iso(a.start_time) if a.start_time else None,

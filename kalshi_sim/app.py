@@ -496,7 +496,12 @@ def get_orderbooks(request: Request) -> Response:
 
 
 def _trade_id(seed: int, m: int, leaf: int, slot: int) -> str:
-    h1 = int(kn.hkey(seed, 77, m, leaf * 8 + slot))
+    # Busy steps hold at most 4 trades (slot < 8: the original ids); a calibrated step can
+    # hold many prints, whose ids come from a second key space.
+    if slot < 8:
+        h1 = int(kn.hkey(seed, 77, m, leaf * 8 + slot))
+    else:
+        h1 = int(kn.hkey(seed, 78, m, (leaf << 24) + slot))
     h2 = int(kn.mix(np.uint64(h1)))
     return str(uuid.UUID(int=(h1 << 64) | h2, version=4))
 
@@ -959,6 +964,7 @@ def create_app(config: SimConfig | None = None, *, model: Model | None = None) -
             "events": len(state.u.e_ticker),
             "startup_s": round(time.perf_counter() - t0, 3),
             "legacy": cfg.legacy_format,
+            "dynamics": cfg.dynamics,
         },
     )
     return app

@@ -1,10 +1,13 @@
-"""Configuration of one simulator instance: universe size, clock, format, limits, faults."""
+"""Configuration of one simulator instance: universe size, dynamics, clock, format, limits,
+faults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+DYNAMICS = ("calibrated", "busy")
 
 
 def default_anchor() -> datetime:
@@ -51,6 +54,14 @@ class SimConfig:
     """Non-combo markets in the universe (Kalshi autumn 2026: ~104,000 open)."""
     mve_markets: int | None = None
     """Combo (KXMVE...) markets; None = as many as `markets`."""
+    dynamics: str = "calibrated"
+    """How markets move: "calibrated" (most markets quiet, a few busy, one-tick spreads, trade
+    sizes and quote changes as measured on Kalshi's recordings: docs/SIMULATOR.md) or "busy"
+    (the model before issue 12.5: every market requotes every minute; the worst case for
+    writers, kept for benchmarks)."""
+    activity: float = 1.0
+    """Calibrated dynamics only: multiplies every market's trade and quote-revision rates (2 =
+    twice as busy), for tests that need more movement without leaving the calibrated shapes."""
     legacy_format: bool = False
     """Serve the pre-2026-03-12 format: integer cents/counts alongside *_dollars (no *_fp)."""
     anchor: datetime = field(default_factory=default_anchor)
@@ -83,6 +94,14 @@ class SimConfig:
     """Where generated universes are cached between runs (None: always generate)."""
     host: str = "127.0.0.1"
     port: int = 8765
+
+    def __post_init__(self) -> None:
+        if self.dynamics not in DYNAMICS:
+            raise ValueError(
+                f"dynamics must be one of {', '.join(DYNAMICS)}, not {self.dynamics!r}"
+            )
+        if not self.activity > 0:
+            raise ValueError(f"activity must be positive, not {self.activity}")
 
     @property
     def combo_markets(self) -> int:

@@ -1,7 +1,8 @@
 """The synthetic market model: quotes, volumes, trades, candles and books as functions of time.
 
 A thin layer over `kalshi_sim.kernels` that holds the universe's arrays in the shapes the
-kernels expect. Every method is a pure function of (seed, market, time).
+kernels expect. Every method is a pure function of (seed, market, time). The universe says
+which dynamics its markets follow (`Universe.dynamics`: busy or calibrated, see kernels).
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ class SyntheticModel:
         self.m_close = u.m_close.astype(np.float64)
         self.m_det = u.m_determined.astype(np.float64)
         self.m_settle = u.m_settle.astype(np.float64)
+        self.mode = int(u.dynamics)
+        self.m_dyn = (
+            u.m_dyn if u.m_dyn.shape == (n, kernels.N_DYN) else np.zeros((n, kernels.N_DYN))
+        )
 
     def _core(self) -> tuple[object, ...]:
         u = self.u
@@ -86,6 +91,11 @@ class SyntheticModel:
             self.e_depth,
         )
 
+    def _quoting(self) -> tuple[object, ...]:
+        """The per-market quote and activity parameters, in kernel argument order."""
+        u = self.u
+        return (u.m_half_spread, u.m_tick, u.m_rate, self.m_dyn, self.mode)
+
     def rows(self, idx: I64, t: float) -> I64:
         """Dynamic state of markets `idx` at time t; columns are kernels.C_*."""
         u = self.u
@@ -94,9 +104,7 @@ class SyntheticModel:
             float(t),
             self.seed,
             *self._core(),
-            u.m_half_spread,
-            u.m_tick,
-            u.m_rate,
+            *self._quoting(),
             self.m_open,
             self.m_close,
             self.m_det,
@@ -108,23 +116,19 @@ class SyntheticModel:
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
         """(bid, ask, bid size, ask size) of an active market at time t."""
-        u = self.u
         b, a, bs, az = kn.quote_at(
-            self.seed, m, float(t), *self._core(), u.m_half_spread, u.m_tick, *kn.new_cache()
+            self.seed, m, float(t), *self._core(), *self._quoting(), *kn.new_cache()
         )
         return int(b), int(a), int(bs), int(az)
 
     def trades(self, m: int, t0: float, t1: float, cap: int = 200_000) -> Trades:
-        u = self.u
         times, counts, prices, yes, leaf, slot = kn.trades_between(
             self.seed,
             m,
             float(t0),
             float(t1),
             *self._core(),
-            u.m_half_spread,
-            u.m_tick,
-            u.m_rate,
+            *self._quoting(),
             self.m_open,
             self.m_close,
             cap,
@@ -133,16 +137,13 @@ class SyntheticModel:
         return Trades(m, times, counts, prices, yes, leaf, slot)
 
     def trades_window(self, ms: I64, t0: float, t1: float, cap: int = 100_000) -> TradeBatch:
-        u = self.u
         mk, times, counts, prices, yes, leaf, slot, overflow = kn.trades_multi(
             self.seed,
             np.ascontiguousarray(ms, np.int64),
             float(t0),
             float(t1),
             *self._core(),
-            u.m_half_spread,
-            u.m_tick,
-            u.m_rate,
+            *self._quoting(),
             self.m_open,
             self.m_close,
             cap,
@@ -151,15 +152,12 @@ class SyntheticModel:
         return TradeBatch(mk, times, counts, prices, yes, leaf, slot, bool(overflow))
 
     def volume_last(self, m: int, t: float) -> tuple[int, int]:
-        u = self.u
         v, last = kn.volume_and_last(
             self.seed,
             m,
             float(t),
             *self._core(),
-            u.m_half_spread,
-            u.m_tick,
-            u.m_rate,
+            *self._quoting(),
             self.m_open,
             self.m_close,
             *kn.new_cache(),
@@ -172,15 +170,13 @@ class SyntheticModel:
         return int(vol * float(self.u.m_oi_frac[m]))
 
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
-        u = self.u
         res = kn.quote_path(
             self.seed,
             m,
             float(t0),
             float(t1),
             *self._core(),
-            u.m_half_spread,
-            u.m_tick,
+            *self._quoting(),
             *kn.new_cache(),
         )
         return tuple(int(x) for x in res)
@@ -190,23 +186,38 @@ class SyntheticModel:
     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """Resting bids (price, size) best first: YES side and NO side; consistent with quote()."""
         bid, ask, bsz, asz = self.quote(m, t)
-        tapered = bool(self.u.m_tick[m] == 1)
-        e = int(self.u.m_event[m])
-        k = int(kn.step_of(float(t), float(self.e_grid0[e]), int(self.e_kmax[e])))
+        u = self.u
+        tapered = bool(u.m_tick[m] == 1)
+        # The book stands still with its quote: deeper levels are keyed by the quote's step.
+        k = int(
+            kn.quote_step(
+                self.seed, m, float(t), u.m_event, self.e_grid0, self.e_kmax, self.e_depth,
+                u.m_rate, self.m_dyn, self.mode,
+            )
+        )  # fmt: skip
+        deep_mu = 3.0 if self.mode == kernels.DYN_BUSY else float(self.m_dyn[m, kernels.D_BOOK])
         levels = int(self.u.m_depth[m])
         if depth > 0:
             levels = min(levels, depth)
         yes: list[tuple[int, int]] = []
         no: list[tuple[int, int]] = []
         if bid > 0:
-            yes = _ladder(self.seed, m, k, bid, bsz, levels, tapered, 1)
+            yes = _ladder(self.seed, m, k, bid, bsz, levels, tapered, 1, deep_mu)
         if ask < 10000:
-            no = _ladder(self.seed, m, k, 10000 - ask, asz, levels, tapered, 2)
+            no = _ladder(self.seed, m, k, 10000 - ask, asz, levels, tapered, 2, deep_mu)
         return yes, no
 
 
 def _ladder(
-    seed: int, m: int, k: int, best: int, best_size: int, levels: int, tapered: bool, side: int
+    seed: int,
+    m: int,
+    k: int,
+    best: int,
+    best_size: int,
+    levels: int,
+    tapered: bool,
+    side: int,
+    deep_mu: float = 3.0,
 ) -> list[tuple[int, int]]:
     out = [(best, best_size)]
     price = best
@@ -218,7 +229,7 @@ def _ladder(
         price -= gap * tk
         if price <= 0:
             break
-        size = 1 + int(np.exp(3.0 + 1.4 * float(kn.gauss(np.uint64(kn.mix(np.uint64(h)))))))
+        size = 1 + int(np.exp(deep_mu + 1.4 * float(kn.gauss(np.uint64(kn.mix(np.uint64(h)))))))
         out.append((price, size))
         i += 1
     return out

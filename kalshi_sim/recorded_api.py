@@ -579,6 +579,8 @@ def check_config(cfg: SimConfig) -> None:
         raise ValueError("--legacy-format is not served for recorded data (current format only)")
     if cfg.start_time is not None:
         raise ValueError("a recorded dataset is served as of its end: --start-time does not apply")
+    if cfg.dynamics != "calibrated" or cfg.activity != 1.0:
+        raise ValueError("a recording moves as it was recorded: --dynamics/--activity do not apply")
 
 
 def create_recorded_app(cfg: SimConfig) -> Starlette:

@@ -25,7 +25,10 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from kalshi_sim import dynamics as dyn
 from kalshi_sim.config import SimConfig
+from kalshi_sim.dynamics import DEFAULT_ACTIVITY, Activity, calibrated_activity
+from kalshi_sim.kernels import DYN_CALIBRATED, N_DYN
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -86,6 +89,8 @@ class Template:
     weight: float = 1.0
     settlement_source: tuple[str, str] = ("Kalshi", "https://kalshi.com")
     tags: tuple[str, ...] = ()
+    activity: Activity = DEFAULT_ACTIVITY
+    """Calibrated dynamics of the template's median market (kalshi_sim.dynamics)."""
 
 
 _CITIES = (
@@ -233,6 +238,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("National Weather Service", "https://www.weather.gov/"),
         tags=("Weather",),
         weight=1.2,
+        activity=dyn.HIGH_TEMPERATURE,
     ),
     Template(
         "KXLOWT",
@@ -250,6 +256,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("National Weather Service", "https://www.weather.gov/"),
         tags=("Weather",),
         weight=0.8,
+        activity=dyn.LOW_TEMPERATURE,
     ),
     Template(
         "KX{code}D",
@@ -268,6 +275,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
         tags=("Crypto",),
         weight=3.0,
+        activity=dyn.CRYPTO_HOURLY,
     ),
     Template(
         "KX{code}",
@@ -285,6 +293,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("CF Benchmarks", "https://www.cfbenchmarks.com/"),
         tags=("Crypto",),
         weight=1.0,
+        activity=dyn.CRYPTO_RANGE,
     ),
     Template(
         "KX{code}",
@@ -304,6 +313,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("Cboe", "https://www.cboe.com/"),
         tags=("Indices",),
         weight=1.0,
+        activity=dyn.INDEX_RANGE,
     ),
     Template(
         "KX{code}GAME",
@@ -322,6 +332,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("ESPN", "https://www.espn.com"),
         tags=("Sports",),
         weight=2.0,
+        activity=dyn.GAME_WINNER,
     ),
     Template(
         "KX{code}SPREAD",
@@ -339,6 +350,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("ESPN", "https://www.espn.com"),
         tags=("Sports",),
         weight=3.0,
+        activity=dyn.GAME_SPREAD,
     ),
     Template(
         "KX{code}TOTAL",
@@ -356,6 +368,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("ESPN", "https://www.espn.com"),
         tags=("Sports",),
         weight=3.0,
+        activity=dyn.GAME_TOTAL,
     ),
     Template(
         "KX{code}",
@@ -373,6 +386,7 @@ TEMPLATES: tuple[Template, ...] = (
         settlement_source=("Bureau of Labor Statistics", "https://www.bls.gov/"),
         tags=("Macro",),
         weight=0.3,
+        activity=dyn.ECONOMICS,
     ),
     Template(
         "KX{code}MENTION",
@@ -390,6 +404,7 @@ TEMPLATES: tuple[Template, ...] = (
         fee_multiplier=2.0,
         tags=("Mentions",),
         weight=0.5,
+        activity=dyn.MENTIONS,
     ),
     Template(
         "KX{code}",
@@ -406,8 +421,11 @@ TEMPLATES: tuple[Template, ...] = (
         0.0,
         tags=("Politics",),
         weight=0.2,
+        activity=dyn.ONE_OFF,
     ),
 )
+
+_TEMPLATE_INDEX = {id(t): i for i, t in enumerate(TEMPLATES)}
 
 _ND = NormalDist()
 
@@ -425,6 +443,8 @@ class Universe:
     s_json: list[bytes] = field(default_factory=list)
     s_category: list[str] = field(default_factory=list)
     s_tags: list[tuple[str, ...]] = field(default_factory=list)
+    s_template: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Index of the series' template in TEMPLATES (-1: combos, replays)."""
     # events
     e_ticker: list[str] = field(default_factory=list)
     e_series: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -454,6 +474,10 @@ class Universe:
     m_half_spread: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     m_tick: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     m_depth: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    dynamics: int = 0
+    """kernels.DYN_BUSY or kernels.DYN_CALIBRATED: how m_rate and m_dyn are read."""
+    m_dyn: F64 = field(default_factory=lambda: np.zeros((0, 4)))
+    """Calibrated dynamics: per-market parameters, columns kernels.D_* (zeros when busy)."""
     m_buf: U8 = field(default_factory=lambda: np.zeros(0, np.uint8))
     """Static JSON fragments of all markets, back to back (object members without braces)."""
     m_off: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
@@ -528,6 +552,7 @@ class _Builder:
         }
         self.m_static: list[dict[str, object] | bytes] = []
         self.e_static: list[dict[str, object] | bytes] = []
+        self.s_template: list[int] = []
 
     # -- series -----------------------------------------------------------------------------
     def add_series(self, tpl: Template, code: str, name: str) -> int:
@@ -558,6 +583,7 @@ class _Builder:
             "volume_fp": None,
         }
         self.u.s_ticker.append(ticker)
+        self.s_template.append(_TEMPLATE_INDEX.get(id(tpl), -1))
         self.u.s_json.append(orjson.dumps(doc))
         self.u.s_category.append(tpl.category)
         self.u.s_tags.append(tpl.tags)
@@ -719,6 +745,7 @@ class _Builder:
     def freeze(self) -> Universe:
         u = self.u
         ev, mk = self.ev, self.mk
+        u.s_template = np.asarray(self.s_template, np.int64)
         u.e_series = np.asarray(ev["series"], np.int64)
         u.e_open = np.asarray(ev["open"], np.int64)
         u.e_close = np.asarray(ev["close"], np.int64)
@@ -872,7 +899,15 @@ def _build(cfg: SimConfig) -> Universe:
             share = target - len(b.mk["event"])
         _fill_template(b, tpl, share, game_markets)
     _add_combos(b, cfg.combo_markets, game_markets)
-    return b.freeze()
+    u = b.freeze()
+    if cfg.dynamics == "calibrated":
+        # Drawn from their own stream after the layout, so both dynamics share every ticker.
+        acts = [t.activity for t in TEMPLATES]
+        u.m_rate, u.m_dyn, u.m_depth = calibrated_activity(u, acts, cfg.seed, cfg.activity)
+        u.dynamics = DYN_CALIBRATED
+    else:
+        u.m_dyn = np.zeros((u.n_markets, N_DYN))
+    return u
 
 
 def _fill_template(b: _Builder, tpl: Template, share: int, games: list[int]) -> None:

@@ -1,9 +1,9 @@
 """On-disk cache of generated universes, so restarting a big simulator takes seconds.
 
-A universe is a pure function of (generator source, seed, sizes, anchor, format); the cache key
-hashes exactly those, so a code change or another config never reads a stale file. One .npz
-is a directory of .npy files (the static JSON buffer is memory-mapped on load) with the string
-lists newline-joined (tickers and orjson output never contain raw newlines). An incomplete or
+A universe is a pure function of (generator source, seed, sizes, anchor, format, dynamics); the
+cache key hashes exactly those, so a code change or another config never reads a stale file. One
+.npz is a directory of .npy files (the static JSON buffer is memory-mapped on load) with the
+string lists newline-joined (tickers and orjson output never contain raw newlines). An incomplete or
 unreadable entry is ignored and rebuilt.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kalshi_core.logs import get_logger
+from kalshi_sim import dynamics as dynamics_module
 from kalshi_sim import universe as universe_module
 from kalshi_sim.config import SimConfig
 from kalshi_sim.universe import Universe, build_universe
@@ -43,6 +44,7 @@ def default_cache_dir() -> Path:
 def cache_key(cfg: SimConfig) -> str:
     h = hashlib.sha256()
     h.update(Path(universe_module.__file__).read_bytes())
+    h.update(Path(dynamics_module.__file__).read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update(
         json.dumps(
@@ -53,6 +55,8 @@ def cache_key(cfg: SimConfig) -> str:
                 cfg.anchor.timestamp(),
                 cfg.legacy_format,
                 cfg.horizon_days,
+                cfg.dynamics,
+                cfg.activity,
             ]
         ).encode()
     )
@@ -103,7 +107,7 @@ def load(path: Path) -> Universe:
             kw[f.name] = raw.split(b"\n") if raw else []
         elif f.name == "s_tags":
             kw[f.name] = [tuple(x) for x in json.loads(arr.tobytes())]
-        elif f.name in ("seed", "anchor_ts"):
+        elif f.name in ("seed", "anchor_ts", "dynamics"):
             kw[f.name] = int(arr)
         elif f.name in ("m_buf", "m_buf_legacy"):
             kw[f.name] = arr

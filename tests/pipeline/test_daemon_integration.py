@@ -33,6 +33,9 @@ WINDOW_S = 120
 MEASURE_S = 120
 
 pytestmark = pytest.mark.slow
+# Busy dynamics: every market requotes each minute, so each window writes rows (the calibrated
+# default leaves most of 3,000 markets unchanged for minutes).
+SIM = SimConfig(markets=3000, seed=11, rate_limit_per_s=20, dynamics="busy")
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, str, datetime]]:
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     proc: subprocess.Popen[bytes] | None = None
     try:
-        with run_simulator(SimConfig(markets=3000, seed=11, rate_limit_per_s=20)) as sim_url:
+        with run_simulator(SIM) as sim_url:
             env = {
                 **os.environ,
                 "DAGSTER_HOME": str(home),

@@ -40,6 +40,22 @@ def current_sim() -> Iterator[SimServer]:
 
 
 @pytest.fixture(scope="session")
+def busy_sim() -> Iterator[SimServer]:
+    with serve(base_config(dynamics="busy")) as server:
+        yield server
+
+
+@pytest.fixture(params=["calibrated", "busy"])
+def any_client(
+    request: pytest.FixtureRequest, current_sim: SimServer, busy_sim: SimServer
+) -> Iterator[httpx.Client]:
+    """A client of the simulator under each dynamics: consistency holds whatever moves."""
+    server = current_sim if request.param == "calibrated" else busy_sim
+    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
 def legacy_sim() -> Iterator[SimServer]:
     with serve(base_config(legacy_format=True)) as server:
         yield server
@@ -57,12 +73,19 @@ def legacy_client(legacy_sim: SimServer) -> Iterator[httpx.Client]:
         yield c
 
 
+def _quoted(m: dict[str, Any], side: str) -> bool:
+    return m[f"{side}_dollars"] not in ("0.0000", "1.0000")
+
+
 def pick_tickers(c: httpx.Client) -> dict[str, str]:
     """Tickers of an open traded market, its event/series, a combo and a historical market."""
     markets = c.get(
         "/markets", params={"status": "open", "mve_filter": "exclude", "limit": 1000}
     ).json()["markets"]
-    traded = max(markets, key=lambda m: float(m.get("volume_fp") or m.get("volume") or 0))
+    # The busiest market quoted on both sides: a decided market (bid 0 or ask 1) has a one-sided
+    # book, as on Kalshi, and the book tests need both sides.
+    two_sided = [m for m in markets if _quoted(m, "yes_bid") and _quoted(m, "yes_ask")]
+    traded = max(two_sided, key=lambda m: float(m.get("volume_fp") or m.get("volume") or 0))
     combo = c.get("/markets", params={"mve_filter": "only", "status": "open", "limit": 1}).json()[
         "markets"
     ][0]
