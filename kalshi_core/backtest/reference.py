@@ -11,6 +11,7 @@ print for valuation, instead of the arrays `quotes_from_trades` built from the s
 
 `favourite_entries` recomputes the favourite strategy's entries the same way: the close known at
 each bar comes straight from the markets' metadata, as datetimes, not from the engine's arrays.
+`calibration_bands_entries` recomputes that strategy's entries from the float asks as Decimals.
 """
 
 from __future__ import annotations
@@ -94,6 +95,22 @@ def favourite_entries(
             if not _live(ask) or close is None:
                 continue
             out[t][m] = lo <= _dec(ask) <= hi and timedelta(0) < close - at <= window
+    return out
+
+
+def calibration_bands_entries(
+    quotes: QuoteArrays, bands: Sequence[tuple[Decimal, Decimal]]
+) -> list[list[bool]]:
+    """Entries of the calibration_bands strategy, [bar][market]: a live ask above 0 inside one
+    of the bands, each [lo, hi) (a band ending at 1 holds 1 too)."""
+    out = [[False] * quotes.n_markets for _ in range(quotes.n_bars)]
+    for t in range(quotes.n_bars):
+        for m in range(quotes.n_markets):
+            ask = quotes.ask[t, m]
+            if not _live(ask) or _dec(ask) <= 0:
+                continue
+            price = _dec(ask)
+            out[t][m] = any(lo <= price < hi or price == hi == 1 for lo, hi in bands)
     return out
 
 

@@ -312,3 +312,49 @@ def momentum(quotes: QuoteArrays, params: MomentumParams) -> Signals:
         max_hold_bars=params.max_hold_bars,
         trail_stop=params.trail_stop,
     )
+
+
+Band = tuple[Decimal, Decimal]
+
+
+class CalibrationBandsParams(StrategyParams):
+    """Price bands to buy in, as a calibration reports them: [lo, hi), the last closed at 1."""
+
+    bands: tuple[Band, ...] = Field(
+        default=((Decimal("0.80"), Decimal("0.95")),), min_length=1, max_length=100
+    )
+
+    @model_validator(mode="after")
+    def _bands_are_prices(self) -> CalibrationBandsParams:
+        for lo, hi in self.bands:
+            if not Decimal(0) <= lo < hi <= Decimal(1):
+                raise ValueError(f"band [{lo}, {hi}) must satisfy 0 <= lo < hi <= 1")
+            if (lo * PRICE_SCALE) % 1 != 0 or (hi * PRICE_SCALE) % 1 != 0:
+                raise ValueError(f"band [{lo}, {hi}) edges must be multiples of $0.0001")
+        return self
+
+
+@register_strategy("calibration_bands", CalibrationBandsParams)
+def calibration_bands(quotes: QuoteArrays, params: CalibrationBandsParams) -> Signals:
+    """Calibration bands: buy YES at an ask inside a given band; hold to settlement.
+
+    Meant for the bands where a calibration measured a positive return after fees (the
+    favourite-longshot pattern): bands are half-open [lo, hi) like the calibration's
+    (`kalshi_core.analysis.calibration`), a band ending at 1 also holds 1. The bands are an
+    input: computing them from prints before the backtest window (a train period) is the
+    caller's job; the rule itself only reads the ask of bar t. On a trade tape the ask of the
+    signal view is the last print (while fresh). On a universe listing each market's NO side
+    as a market of its own (YES price 1 - p, taker sides swapped, result flipped) the same
+    rule buys whichever side is in a band."""
+
+    def make() -> tuple[BoolArray, BoolArray]:
+        ask = quotes.ask_u
+        entries = np.zeros(ask.shape, dtype=np.bool_)
+        for lo, hi in params.bands:
+            upper = ask <= PRICE_SCALE if hi == 1 else ask < _price_units(hi)
+            entries |= (ask >= _price_units(lo)) & upper
+        entries &= ask > 0  # stale cells are -1; a zero ask is no price to buy at
+        return np.ascontiguousarray(entries), np.zeros_like(entries)
+
+    entries, exits = quotes.cached(("calibration_bands", params.bands), make)
+    return Signals(entries, exits, params.contracts)

@@ -4,7 +4,9 @@ position's PnL, the PnL split and the equity curve — on random quotes with sta
 fractional books, empty sides, settlements (yes/no/scalar/void/unresolved, inside and beyond the
 data), fee waivers, multipliers, stops, time limits, fill delays and orders waiting for a
 fillable bar — and on random trade tapes (no book: fills only at prints of the order's side),
-where the reference reads the prints itself; every trade-only fill is a print of its bar."""
+where the reference reads the prints itself; every trade-only fill is a print of its bar. A
+registered strategy (calibration_bands) runs end to end: its signals equal the reference's own
+entries and fill identically in both simulators."""
 
 from __future__ import annotations
 
@@ -25,7 +27,12 @@ from kalshi_core.backtest.kernels import (
     O_REASON,
     REASON_NAMES,
 )
-from kalshi_core.backtest.reference import RefResult, simulate_reference
+from kalshi_core.backtest.reference import (
+    RefResult,
+    calibration_bands_entries,
+    simulate_reference,
+)
+from kalshi_core.backtest.strategies import compute_signals
 from kalshi_core.models import Trade
 
 MICRO = Decimal("0.000001")
@@ -147,6 +154,24 @@ def test_trade_tape_kernel_matches_reference_on_a_window(case: Case, data: st.Da
 @given(case=trade_cases())
 def test_trade_tape_vectorbt_matches_reference_trade_by_trade(case: Case) -> None:
     check_vectorbt_trade_by_trade(case)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=st.one_of(cases(), trade_cases()),
+    bands=st.sampled_from([[("0.3", "0.9")], [("0", "0.05"), ("0.65", "0.80"), ("0.95", "1")]]),
+)
+def test_calibration_bands_strategy_matches_reference(
+    case: Case, bands: list[tuple[str, str]]
+) -> None:
+    """A registered strategy end to end: its signals (equal to the reference's own entries)
+    filled by both simulators, fill by fill."""
+    q = case.quotes
+    _, sig = compute_signals(q, "calibration_bands", {"bands": bands, "contracts": "2.5"})
+    assert sig.entries.tolist() == calibration_bands_entries(
+        q, [(Decimal(lo), Decimal(hi)) for lo, hi in bands]
+    )
+    check_fill_by_fill(Case(q, sig, case.fill_delay_bars, case.tape))
 
 
 def prints_in_bar(case: Case, bar: int, ticker: str, side: str) -> list[Trade]:

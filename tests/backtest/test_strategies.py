@@ -32,6 +32,10 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
         {"lookback": 3, "entry_z": 0.1, "min_periods": 2},
     ],
     "momentum": [{"lookback": 4, "max_entry_ask": "1"}, {"lookback": 2, "min_periods": 1}],
+    "calibration_bands": [
+        {"bands": [["0.3", "0.9"]]},
+        {"bands": [["0", "0.05"], ["0.65", "0.80"], ["0.95", "1"]]},
+    ],
 }
 
 
