@@ -58,6 +58,7 @@ def test_sweep_row_and_single_run_row_record_the_same_provenance(database_url: s
         "staleness": "0 days 00:05:00",
         "sizes_capped": True,
         "fill_delay_bars": 1,
+        "max_wait_bars": 0,
     }
 
 
