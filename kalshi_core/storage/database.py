@@ -33,6 +33,16 @@ from kalshi_core.storage.postgres.markets import PostgresMarketRepository
 from kalshi_core.storage.postgres.polls import PostgresIngestPollRepository
 from kalshi_core.storage.postgres.raw_pages import PostgresRawPageRepository
 from kalshi_core.storage.postgres.series import PostgresSeriesRepository
+from kalshi_core.storage.repositories import (
+    BacktestRepository,
+    CalibrationRepository,
+    EventRepository,
+    HistoryRepository,
+    IngestPollRepository,
+    MarketRepository,
+    RawPageRepository,
+    SeriesRepository,
+)
 
 log = get_logger(__name__)
 
@@ -177,17 +187,21 @@ class Database:
 
 @dataclass(frozen=True, slots=True)
 class Repositories:
-    """Every repository, built on one Database."""
+    """Every repository, built on one Database.
+
+    Fields are typed with the Protocols of `kalshi_core.storage.repositories` (the contract
+    callers may rely on); `repositories(db)` fills them with the PostgreSQL implementations.
+    """
 
     db: Database
-    markets: PostgresMarketRepository
-    events: PostgresEventRepository
-    series: PostgresSeriesRepository
-    backtests: PostgresBacktestRepository
-    polls: PostgresIngestPollRepository
-    history: PostgresHistoryRepository
-    raw_pages: PostgresRawPageRepository
-    calibration: PostgresCalibrationRepository
+    markets: MarketRepository
+    events: EventRepository
+    series: SeriesRepository
+    backtests: BacktestRepository
+    polls: IngestPollRepository
+    history: HistoryRepository
+    raw_pages: RawPageRepository
+    calibration: CalibrationRepository
 
 
 def repositories(db: Database) -> Repositories:
