@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import MAX_ID, TEXT_PATTERN, Limit, Offset
-from kalshi_api.responses import TOTAL_HEADER
+from kalshi_api.responses import LIST_RESPONSES, page_items
 from kalshi_api.schemas import BacktestOut, BacktestSummaryOut, ErrorOut
 from kalshi_core.models import BacktestResult
 
@@ -30,12 +30,16 @@ def _fields(result: BacktestResult) -> dict[str, Any]:
     return data
 
 
+def _summary(result: BacktestResult) -> BacktestSummaryOut:
+    return BacktestSummaryOut.model_validate(_fields(result))
+
+
 @router.get(
     "",
     name="list",
     summary="Backtest runs, newest first (headline numbers only)",
     response_model=list[BacktestSummaryOut],
-    responses={200: {"headers": TOTAL_HEADER}},
+    responses=LIST_RESPONSES,
 )
 async def list_backtests(
     repos: ReposDep,
@@ -48,8 +52,7 @@ async def list_backtests(
     offset: Offset = 0,
 ) -> list[BacktestSummaryOut]:
     page = await repos.backtests.list(strategy_name=strategy, limit=limit, offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return [BacktestSummaryOut.model_validate(_fields(r)) for r in page.items]
+    return page_items(response, page, _summary)
 
 
 @router.get(

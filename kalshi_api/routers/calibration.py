@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path, Query, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import MAX_ID, TEXT_PATTERN, TICKER_MAX, Limit, Offset
-from kalshi_api.responses import TOTAL_HEADER
+from kalshi_api.responses import LIST_RESPONSES, page_items
 from kalshi_api.schemas import CalibrationOut, CalibrationSummaryOut, ErrorOut
+from kalshi_core.analysis.calibration import CalibrationResult
 
 router = APIRouter(
     prefix="/calibration",
@@ -22,12 +23,16 @@ router = APIRouter(
 )
 
 
+def _summary(result: CalibrationResult) -> CalibrationSummaryOut:
+    return CalibrationSummaryOut.model_validate(result.model_dump(exclude={"bands"}))
+
+
 @router.get(
     "",
     name="list",
     summary="Stored calibration analyses, newest first (totals, no bands)",
     response_model=list[CalibrationSummaryOut],
-    responses={200: {"headers": TOTAL_HEADER}},
+    responses=LIST_RESPONSES,
 )
 async def list_calibrations(
     repos: ReposDep,
@@ -49,10 +54,7 @@ async def list_calibrations(
     offset: Offset = 0,
 ) -> list[CalibrationSummaryOut]:
     page = await repos.calibration.list(series, pooled=pooled, limit=limit, offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return [
-        CalibrationSummaryOut.model_validate(r.model_dump(exclude={"bands"})) for r in page.items
-    ]
+    return page_items(response, page, _summary)
 
 
 @router.get(

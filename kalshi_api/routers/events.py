@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import Limit, Offset, TickerPath, ticker_query
-from kalshi_api.responses import TOTAL_HEADER
+from kalshi_api.responses import LIST_RESPONSES, page_items
 from kalshi_api.schemas import ErrorOut, EventDetailOut, EventOut, MarketMetaOut
 
 router = APIRouter(
@@ -27,7 +27,7 @@ router = APIRouter(
     name="list",
     summary="Events, by ticker",
     response_model=list[EventOut],
-    responses={200: {"headers": TOTAL_HEADER}},
+    responses=LIST_RESPONSES,
 )
 async def list_events(
     repos: ReposDep,
@@ -37,8 +37,7 @@ async def list_events(
     offset: Offset = 0,
 ) -> list[EventOut]:
     page = await repos.events.list(series_ticker=series, limit=limit, offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return [EventOut.model_validate(e) for e in page.items]
+    return page_items(response, page, EventOut.model_validate)
 
 
 @router.get(

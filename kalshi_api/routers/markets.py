@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from kalshi_api.deps import CacheDep, ReadsDep
@@ -26,13 +26,12 @@ from kalshi_api.params import (
     ticker_query,
 )
 from kalshi_api.responses import (
-    TOTAL_HEADER,
+    CACHED_LIST_RESPONSES,
     JSONText,
+    json_page,
     markets_cache_key,
-    not_modified,
     unknown_market,
     unknown_market_history,
-    validators,
 )
 from kalshi_api.schemas import YES_PRICE_DOC, ErrorOut, HistoryPointOut, MarketOut
 from kalshi_core.models import MarketStatus
@@ -55,10 +54,7 @@ router = APIRouter(
     description="One item per market from `market_latest`, joined with its metadata. "
     f"`yes_price`: {YES_PRICE_DOC} The total is in the `X-Total-Count` header.",
     response_model=list[MarketOut],
-    responses={
-        200: {"headers": TOTAL_HEADER},
-        304: {"description": "Not modified: the page still matches the If-None-Match ETag."},
-    },
+    responses=CACHED_LIST_RESPONSES,
 )
 async def list_markets(
     request: Request,
@@ -90,12 +86,8 @@ async def list_markets(
     )
     version = cache.version  # read before querying: a change meanwhile makes the entry stale
     body, total = await reads.markets(flt, limit, offset)
-    raw = body.encode()
-    headers = {"X-Total-Count": str(total), **validators(raw)}
-    cache.put(markets_cache_key(request.scope["query_string"]), version, raw, headers)
-    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return JSONText(raw, headers=headers)
+    key = markets_cache_key(request.scope["query_string"])
+    return json_page(request, cache, key, version, body, total)
 
 
 @router.get(

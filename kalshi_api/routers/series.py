@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from kalshi_api.deps import ReposDep
 from kalshi_api.errors import json_error
 from kalshi_api.params import Limit, Offset, TickerPath
-from kalshi_api.responses import TOTAL_HEADER
+from kalshi_api.responses import LIST_RESPONSES, page_items
 from kalshi_api.schemas import ErrorOut, SeriesOut
 
 router = APIRouter(
@@ -25,14 +25,13 @@ router = APIRouter(
     name="list",
     summary="Series, by ticker",
     response_model=list[SeriesOut],
-    responses={200: {"headers": TOTAL_HEADER}},
+    responses=LIST_RESPONSES,
 )
 async def list_series(
     repos: ReposDep, response: Response, limit: Limit = 100, offset: Offset = 0
 ) -> list[SeriesOut]:
     page = await repos.series.list(limit=limit, offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return [SeriesOut.model_validate(s) for s in page.items]
+    return page_items(response, page, SeriesOut.model_validate)
 
 
 @router.get("/{ticker}", name="get", summary="One series", response_model=SeriesOut)

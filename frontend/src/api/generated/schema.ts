@@ -1160,8 +1160,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
-                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -1269,8 +1267,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
-                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -1376,8 +1372,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
-                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
@@ -1692,8 +1686,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Validator of this page; send it back in If-None-Match to get a 304 while the data has not changed. */
-                    ETag?: string;
                     /** @description Items matching the filters (may be up to API_COUNT_CACHE_S old). */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
