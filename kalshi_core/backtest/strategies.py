@@ -15,6 +15,8 @@ of float noise blown up into a z-score.
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,10 +65,26 @@ StrategyFn = Callable[[QuoteArrays, Any], Signals]
 
 @dataclass(frozen=True, slots=True)
 class StrategySpec:
+    """A registered strategy. `description` is the docstring's summary (its first sentence on
+    one line: what a table or a menu shows); `details` the whole docstring, dedented."""
+
     name: str
     params_model: type[StrategyParams]
     fn: StrategyFn
     description: str
+    details: str = ""
+
+
+# A sentence ends at ". " before a capital or a backtick (not at "e.g. " or "0.5").
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z`])")
+
+
+def _summary(doc: str) -> str:
+    """The first sentence of a cleaned docstring's first paragraph, on one line: a summary
+    wrapped over two lines would be cut mid-sentence by taking its first line."""
+    text = " ".join(doc.split("\n\n", 1)[0].split())
+    end = _SENTENCE_END.search(text)
+    return text[: end.start() + 1] if end else text
 
 
 _REGISTRY: dict[str, StrategySpec] = {}
@@ -82,8 +100,8 @@ def register_strategy(
     ) -> Callable[[QuoteArrays, P], Signals]:
         if name in _REGISTRY:
             raise StrategyError(f"strategy {name!r} is already registered")
-        doc = (fn.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = StrategySpec(name, params_model, fn, doc[0] if doc else "")
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        _REGISTRY[name] = StrategySpec(name, params_model, fn, _summary(doc), doc)
         return fn
 
     return decorate

@@ -152,3 +152,36 @@ def test_a_new_strategy_is_one_function_and_a_params_model() -> None:
     assert parsed.model_dump()["every"] == 3
     with pytest.raises(StrategyError, match="already registered"):
         register_strategy("test_buy_every_n", _BuyAllParams)(buy_every)
+
+
+def test_a_strategys_description_is_its_summary_and_details_its_whole_docstring() -> None:
+    @register_strategy("test_wrapped_summary", _BuyAllParams)
+    def wrapped(quotes: QuoteArrays, params: _BuyAllParams) -> Signals:
+        """Buy every n-th bar, e.g. every 2nd, at the ask; a summary long enough to wrap onto
+        a second line. Then a second sentence.
+
+            an indented example
+        A last line."""
+        e = np.zeros((quotes.n_bars, quotes.n_markets), dtype=bool)
+        return Signals(e, e, params.contracts)
+
+    spec = get_strategy("test_wrapped_summary")
+    assert spec.description == (
+        "Buy every n-th bar, e.g. every 2nd, at the ask; a summary long enough to wrap onto "
+        "a second line."
+    )
+    assert spec.details == (
+        "Buy every n-th bar, e.g. every 2nd, at the ask; a summary long enough to wrap onto\n"
+        "a second line. Then a second sentence.\n"
+        "\n"
+        "    an indented example\n"
+        "A last line."
+    )
+
+    @register_strategy("test_no_docstring", _BuyAllParams)
+    def bare(quotes: QuoteArrays, params: _BuyAllParams) -> Signals:
+        e = np.zeros((quotes.n_bars, quotes.n_markets), dtype=bool)
+        return Signals(e, e, params.contracts)
+
+    assert (get_strategy("test_no_docstring").description, bare.__doc__) == ("", None)
+    assert get_strategy("test_no_docstring").details == ""

@@ -153,3 +153,12 @@ def test_crossed_quotes_block_the_backtest(database_url: str) -> None:
     assert not result.success
     failure = result.get_step_failure_events()[0]
     assert "crossed" in str(failure.event_specific_data)
+
+
+def test_a_backtest_assets_description_holds_its_strategys_whole_docstring() -> None:
+    for spec in list_strategies():
+        description = build_backtest_asset(spec).descriptions_by_key[
+            dg.AssetKey(f"backtest_{spec.name}")
+        ]
+        assert spec.details, spec.name  # every strategy of the workbench documents its rule
+        assert description.startswith(spec.details + "\n\nBacktest of strategy"), spec.name

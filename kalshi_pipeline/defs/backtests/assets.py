@@ -208,9 +208,19 @@ def build_backtest_asset(spec: StrategySpec) -> dg.AssetsDefinition:
         kinds={"python", "postgres"},
         tags={"kalshi/strategy": spec.name},
         op_tags={"kalshi/backtest": spec.name},
-        description=f"{spec.description} Backtest of strategy `{spec.name}` (vectorbt; fills at "
-        "the bid/ask, or on trade-only data at later prints of the order's side, Kalshi fees, "
-        "settlement at $1/$0); each materialization writes one `backtest_results` row.",
+        # The strategy's whole docstring: the Dagster UI is where its rule is read.
+        description="\n\n".join(
+            filter(
+                None,
+                (
+                    spec.details,
+                    f"Backtest of strategy `{spec.name}` (vectorbt; fills at the bid/ask, or on "
+                    "trade-only data at later prints of the order's side, Kalshi fees, "
+                    "settlement at $1/$0); each materialization writes one `backtest_results` "
+                    "row.",
+                ),
+            )
+        ),
     )
     def backtest(
         context: dg.AssetExecutionContext, config: BacktestConfig, database: WorkbenchDatabase
