@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PRODUCTION_BASE_URL = "https://api.elections.kalshi.com/trade-api/v2"
 DEMO_BASE_URL = "https://demo-api.kalshi.co/trade-api/v2"
 SIMULATOR_BASE_URL = "http://127.0.0.1:8765/trade-api/v2"
+DEFAULT_ARCHIVE_DIR = Path(__file__).resolve().parent.parent / ".data" / "archive"
+"""The archive's default home: `.data/archive` in the project folder (beside the logs)."""
 
 
 class Settings(BaseSettings):
@@ -49,6 +52,23 @@ class Settings(BaseSettings):
         default=900,
         ge=0,
         description="The same for the catalogue tier (a full scan is ~100 pages); 0 = every scan.",
+    )
+    archive_url: str = Field(
+        default=str(DEFAULT_ARCHIVE_DIR),
+        description="Where finished snapshot days go as Parquet (docs/ARCHIVE.md): a local folder "
+        "or any fsspec URL (s3://bucket/prefix, file:///path, ...).",
+    )
+    archive_storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fsspec storage options of ARCHIVE_URL as a JSON object, e.g. "
+        '{"client_kwargs": {"endpoint_url": "http://127.0.0.1:9000"}} for an S3-compatible '
+        "store (credentials are better left to the store's own environment variables).",
+    )
+    archive_hot_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days kept in PostgreSQL: an archived (verified) day older than this has its "
+        "partition dropped and is read from the archive.",
     )
 
     # --- Kalshi API ---
@@ -151,6 +171,13 @@ class Settings(BaseSettings):
                 "pages for 15 s"
             )
         return v
+
+    @field_validator("archive_url")
+    @classmethod
+    def _archive_url_given(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("ARCHIVE_URL must name a folder or an fsspec URL")
+        return v.strip()
 
     @field_validator("database_url")
     @classmethod

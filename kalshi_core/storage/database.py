@@ -25,6 +25,7 @@ import orjson
 from kalshi_core.logs import get_logger
 from kalshi_core.settings import get_settings
 from kalshi_core.storage.partitions import PartitionCache, days_ahead
+from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
 from kalshi_core.storage.postgres.backtests import PostgresBacktestRepository
 from kalshi_core.storage.postgres.calibration import PostgresCalibrationRepository
 from kalshi_core.storage.postgres.events import PostgresEventRepository
@@ -34,6 +35,7 @@ from kalshi_core.storage.postgres.polls import PostgresIngestPollRepository
 from kalshi_core.storage.postgres.raw_pages import PostgresRawPageRepository
 from kalshi_core.storage.postgres.series import PostgresSeriesRepository
 from kalshi_core.storage.repositories import (
+    ArchiveRepository,
     BacktestRepository,
     CalibrationRepository,
     EventRepository,
@@ -202,6 +204,7 @@ class Repositories:
     history: HistoryRepository
     raw_pages: RawPageRepository
     calibration: CalibrationRepository
+    archive: ArchiveRepository
 
 
 def repositories(db: Database) -> Repositories:
@@ -216,4 +219,5 @@ def repositories(db: Database) -> Repositories:
         history=PostgresHistoryRepository(db),
         raw_pages=PostgresRawPageRepository(db),
         calibration=PostgresCalibrationRepository(db),
+        archive=PostgresArchiveRepository(db),
     )

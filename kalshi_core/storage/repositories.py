@@ -10,7 +10,7 @@ import builtins
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import (
     TYPE_CHECKING,
@@ -566,3 +566,55 @@ class JsonReadRepository(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     async def recent_ticks(self, tier: str, since: datetime) -> list[datetime]: ...
+
+
+ArchiveStep = Literal["written", "verified", "recorded", "dropped"]
+"""The steps of archiving a day, in order: the temporary file written, the file verified and
+moved into place, the day recorded in `archived_days`, the partition dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedDay:
+    """One row of `archived_days`: a finished day of `table` in its Parquet file."""
+
+    table: str
+    day: date
+    url: str  # the file (a local path or an fsspec URL)
+    rows: int
+    bytes: int
+    checksum: str  # `kalshi_core.storage.archive.RowChecksum.digest` of the rows
+    written_at: datetime
+    verified_at: datetime | None  # None: to be archived again (the partition changed)
+    dropped_at: datetime | None  # None: the partition is still in PostgreSQL too
+
+
+@runtime_checkable
+class ArchiveRepository(Protocol):
+    """The Parquet archive of finished days (`archived_days` and the files, docs/ARCHIVE.md)."""
+
+    async def archive_day(
+        self, table: str, day: date, *, today: date | None = None
+    ) -> ArchivedDay | None:
+        """Write the finished day's partition to its file, verify it against the partition's
+        rows and record it; the record (an already verified day is skipped), or None when the
+        day has no partition. A file that does not verify raises and the partition stays."""
+        ...
+
+    async def drop_expired(
+        self,
+        table: str = "market_snapshots",
+        *,
+        hot_days: int | None = None,
+        today: date | None = None,
+    ) -> builtins.list[date]:
+        """Drop the partitions of recorded days older than `hot_days`, each after re-checking
+        its file and its rows; returns the days dropped."""
+        ...
+
+    async def verify_day(self, table: str, day: date) -> ArchivedDay:
+        """Re-read a recorded file and check it against its record; raises if it differs."""
+        ...
+
+    async def get(self, table: str, day: date) -> ArchivedDay | None: ...
+
+    async def days(self, table: str = "market_snapshots") -> builtins.list[ArchivedDay]: ...

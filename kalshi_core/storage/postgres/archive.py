@@ -1,0 +1,508 @@
+"""`ArchiveRepository` on PostgreSQL: finished snapshot days written to Parquet, verified,
+recorded in `archived_days`, and only then dropped from the database (docs/ARCHIVE.md).
+
+`archive_day` streams a day's partition out with a binary `COPY (... ORDER BY market_id,
+observed_at) TO STDOUT` in the same REPEATABLE READ snapshot as the partition's `RowChecksum`,
+decodes fixed-width rows with numpy (no per-row Python), and writes them through a
+`pyarrow.parquet.ParquetWriter` in row groups: memory stays at a few row groups whatever the
+size of the day. The file goes to a temporary name, is re-read from the store and checked
+against the partition's checksum, is moved into place and recorded. `drop_expired` drops the
+partitions of recorded days older than the hot window, each only after re-checking, under a lock
+that keeps writers out, that the file still has its recorded size and the partition still has
+its recorded checksum.
+
+Whatever step fails or is interrupted, the day is kept by the partition, by a verified file, or
+by both: nothing is recorded before the file is verified and in place, and nothing is dropped
+that is not recorded. Every step is idempotent: an already verified day is skipped, a leftover
+temporary file is overwritten, a recorded day is dropped by the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import asyncpg
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kalshi_core.logs import get_logger
+from kalshi_core.settings import get_settings
+from kalshi_core.storage.archive import (
+    ARCHIVED_TABLES,
+    CHECKSUM_SQL,
+    ROW_GROUP_ROWS,
+    SNAPSHOT_COLUMNS,
+    SNAPSHOT_SCHEMA,
+    ArchiveError,
+    ArchiveStore,
+    ArchiveVerificationError,
+    RowChecksum,
+)
+from kalshi_core.storage.partitions import existing_days, partition_name
+from kalshi_core.storage.postgres.archive_reads import archive_reader
+from kalshi_core.storage.repositories import ArchivedDay, ArchiveStep
+
+if TYPE_CHECKING:
+    from kalshi_core.storage.database import Database
+
+log = get_logger(__name__)
+
+# PostgreSQL's binary COPY: signature, flags, header extension length; -1 ends the data.
+_SIGNATURE: Final = b"PGCOPY\n\xff\r\n\x00"
+_TRAILER: Final = b"\xff\xff"
+# microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's timestamp epoch
+_PG_EPOCH_US: Final = 946_684_800_000_000
+
+_EXPECTED_TYPES: Final = {
+    "observed_at": ("timestamp with time zone", ">i8", 8),
+    "sequence": ("bigint", ">i8", 8),
+    "market_id": ("integer", ">i4", 4),
+    "source": ("smallint", ">i2", 2),
+    **{c: ("integer", ">i4", 4) for c in ("yes_bid", "yes_ask", "last_price")},
+    **{
+        c: ("bigint", ">i8", 8)
+        for c in ("yes_bid_size", "yes_ask_size", "volume", "volume_24h", "open_interest")
+    },
+}
+_COLUMN_TYPES_SQL: Final = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+"""
+# One binary COPY tuple: a field count, then (length, value) per column, big-endian. Every
+# column is fixed-width and NOT NULL, so every tuple has the same size and a whole buffer of
+# them is one numpy structured array.
+_ROW_DTYPE: Final = np.dtype(
+    [("nfields", ">i2")]
+    + [
+        item
+        for c in SNAPSHOT_COLUMNS
+        for item in ((f"{c}__len", ">i4"), (c, _EXPECTED_TYPES[c][1]))
+    ]
+)
+_COPY_SQL: Final = (
+    f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {{relation}} ORDER BY market_id, observed_at"
+)
+
+# Dictionary pages for the few distinct values (markets, sources, price levels), delta
+# encoding for the increasing ones (time and sequence within a market, cumulative counts).
+_DICTIONARY_COLUMNS: Final = ["market_id", "source", "yes_bid", "yes_ask", "last_price"]
+_DELTA_COLUMNS: Final = [c for c in SNAPSHOT_COLUMNS if c not in _DICTIONARY_COLUMNS]
+
+_RECORD_COLUMNS: Final = (
+    "table_name, day, url, rows, bytes, checksum, written_at, verified_at, dropped_at"
+)
+_GET: Final = f"SELECT {_RECORD_COLUMNS} FROM archived_days WHERE table_name = $1 AND day = $2"
+_LIST: Final = f"SELECT {_RECORD_COLUMNS} FROM archived_days WHERE table_name = $1 ORDER BY day"
+_RECORD: Final = """
+INSERT INTO archived_days (table_name, day, url, rows, bytes, checksum, written_at, verified_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+ON CONFLICT (table_name, day) DO UPDATE SET
+    url = EXCLUDED.url, rows = EXCLUDED.rows, bytes = EXCLUDED.bytes,
+    checksum = EXCLUDED.checksum, written_at = EXCLUDED.written_at,
+    verified_at = EXCLUDED.verified_at, dropped_at = NULL
+RETURNING table_name, day, url, rows, bytes, checksum, written_at, verified_at, dropped_at
+"""
+_DROP_CANDIDATES: Final = f"""
+SELECT {_RECORD_COLUMNS} FROM archived_days
+WHERE table_name = $1 AND day < $2 AND verified_at IS NOT NULL AND dropped_at IS NULL
+ORDER BY day
+"""
+_MARK_DROPPED: Final = (
+    "UPDATE archived_days SET dropped_at = now() WHERE table_name = $1 AND day = $2"
+)
+_UNVERIFY: Final = (
+    "UPDATE archived_days SET verified_at = NULL WHERE table_name = $1 AND day = $2 "
+    "AND dropped_at IS NULL"
+)
+_PARTITION_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('kalshi_partitions:' || $1))"
+
+
+def _record(row: asyncpg.Record) -> ArchivedDay:
+    return ArchivedDay(
+        table=row["table_name"],
+        day=row["day"],
+        url=row["url"],
+        rows=int(row["rows"]),
+        bytes=int(row["bytes"]),
+        checksum=row["checksum"],
+        written_at=row["written_at"],
+        verified_at=row["verified_at"],
+        dropped_at=row["dropped_at"],
+    )
+
+
+class _BinaryCopyWriter:
+    """Receives binary COPY output in arbitrary chunks; writes whole row groups to Parquet."""
+
+    def __init__(self, writer: pq.ParquetWriter, where: str) -> None:
+        self._writer = writer
+        self._where = where
+        self._buffer = bytearray()
+        self._header_done = False
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self.rows = 0
+
+    async def __call__(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        if not self._header_done:
+            if len(self._buffer) < len(_SIGNATURE) + 8:
+                return
+            if bytes(self._buffer[: len(_SIGNATURE)]) != _SIGNATURE:
+                raise ArchiveError(f"{self._where}: not a binary COPY stream")
+            ext = int.from_bytes(self._buffer[len(_SIGNATURE) + 4 : len(_SIGNATURE) + 8], "big")
+            start = len(_SIGNATURE) + 8 + ext
+            if len(self._buffer) < start:
+                return
+            del self._buffer[:start]
+            self._header_done = True
+        n = len(self._buffer) // _ROW_DTYPE.itemsize
+        if n:
+            self._add(bytes(self._buffer[: n * _ROW_DTYPE.itemsize]))
+            del self._buffer[: n * _ROW_DTYPE.itemsize]
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _add(self, data: bytes) -> None:
+        rows = np.frombuffer(data, dtype=_ROW_DTYPE)
+        if (rows["nfields"] != len(SNAPSHOT_COLUMNS)).any():
+            raise ArchiveError(f"{self._where}: a COPY row does not have the expected columns")
+        for c in SNAPSHOT_COLUMNS:
+            if (rows[f"{c}__len"] != _EXPECTED_TYPES[c][2]).any():
+                raise ArchiveError(
+                    f"{self._where}: column {c} is NULL or not of the expected width"
+                )
+        arrays: list[pa.Array] = []
+        for field in SNAPSHOT_SCHEMA:
+            values = rows[field.name].astype(_EXPECTED_TYPES[field.name][1].replace(">", "<"))
+            if field.name == "observed_at":
+                values = values + _PG_EPOCH_US
+            arrays.append(pa.array(values, type=field.type))
+        self._pending.append(pa.RecordBatch.from_arrays(arrays, schema=SNAPSHOT_SCHEMA))
+        self._pending_rows += len(rows)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        table = pa.Table.from_batches(self._pending, schema=SNAPSHOT_SCHEMA)
+        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        self.rows += table.num_rows
+        self._pending = []
+        self._pending_rows = 0
+
+    def finish(self) -> None:
+        if bytes(self._buffer) != _TRAILER:
+            raise ArchiveError(
+                f"{self._where}: the COPY stream ended with {len(self._buffer)} unread bytes"
+            )
+        self._flush()
+
+
+def _parquet_writer(sink: Any) -> pq.ParquetWriter:
+    return pq.ParquetWriter(
+        sink,
+        SNAPSHOT_SCHEMA,
+        compression="zstd",
+        compression_level=6,
+        use_dictionary=_DICTIONARY_COLUMNS,
+        column_encoding=dict.fromkeys(_DELTA_COLUMNS, "DELTA_BINARY_PACKED"),
+        write_statistics=True,
+        write_page_checksum=True,
+        store_schema=True,
+    )
+
+
+def _finished(day: date, today: date) -> None:
+    if day >= today:
+        raise ValueError(f"{day} is not finished yet: only days before {today} are archived")
+
+
+class PostgresArchiveRepository:
+    """`ArchiveRepository` on PostgreSQL and an fsspec store.
+
+    `store` defaults to ARCHIVE_URL / ARCHIVE_STORAGE_OPTIONS. `steps`, when given, is called
+    with the name of each step as it completes ("written", "verified", "recorded", "dropped"):
+    what tests use to interrupt an archive run at any point.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        store: ArchiveStore | None = None,
+        *,
+        steps: Callable[[ArchiveStep], None] | None = None,
+        drop_lock_timeout_s: float = 2.0,
+        drop_attempts: int = 10,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._steps = steps
+        self._drop_lock_timeout_s = drop_lock_timeout_s
+        self._drop_attempts = drop_attempts
+
+    @property
+    def store(self) -> ArchiveStore:
+        if self._store is None:
+            settings = get_settings()
+            self._store = ArchiveStore(settings.archive_url, settings.archive_storage_options)
+        return self._store
+
+    def _step(self, name: ArchiveStep) -> None:
+        if self._steps is not None:
+            self._steps(name)
+
+    # --- reads of the catalogue -------------------------------------------------------------
+
+    async def get(self, table: str, day: date) -> ArchivedDay | None:
+        async with self._db.acquire() as conn:
+            row = await conn.fetchrow(_GET, table, day)
+        return None if row is None else _record(row)
+
+    async def days(self, table: str = "market_snapshots") -> list[ArchivedDay]:
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch(_LIST, table)
+        return [_record(r) for r in rows]
+
+    # --- archive ------------------------------------------------------------------------------
+
+    async def archive_day(
+        self, table: str, day: date, *, today: date | None = None
+    ) -> ArchivedDay | None:
+        """Write, verify and record the day's file (see the module docstring); returns the
+        record, or None when the day has neither a partition nor a record (nothing to keep).
+
+        An already verified day whose file is in place is returned as it is. Raises
+        `ArchiveVerificationError` (the partition kept, no record written) when the file does
+        not hold the partition's rows.
+        """
+        self._db.require_writable()
+        if table not in ARCHIVED_TABLES:
+            raise ValueError(f"{table!r} is not archived ({ARCHIVED_TABLES})")
+        _finished(day, today or datetime.now(UTC).date())
+        store = self.store
+        record = await self.get(table, day)
+        if record is not None and record.verified_at is not None:
+            path = store.path_of(record.url)
+            size = await asyncio.to_thread(store.size, path)
+            if size == record.bytes:
+                return record
+            if record.dropped_at is not None:
+                raise ArchiveError(
+                    f"{table} {day}: the partition was dropped and its file {record.url} is "
+                    f"{'missing' if size is None else f'{size} bytes, not {record.bytes}'}"
+                )
+            log.warning(
+                "archived file missing or changed: archiving the day again",
+                extra={"table": table, "day": day.isoformat(), "url": record.url},
+            )
+        name = partition_name(table, day)
+        async with self._db.acquire() as conn:
+            if day not in await existing_days(conn, table):
+                if record is not None and record.dropped_at is not None:
+                    raise ArchiveError(f"{table} {day}: the partition was dropped, not verified")
+                return None
+            temp = store.temp_path(table, day)
+            await asyncio.to_thread(store.makedirs, store.day_dir(table, day))
+            source = await self._write(conn, table, name, temp)
+        self._step("written")
+        await self._verify_file(temp, source, f"{table} {day} (temporary file)")
+        final = store.day_path(table, day)
+        written = await asyncio.to_thread(store.size, temp)
+        await asyncio.to_thread(store.move, temp, final)
+        size = await asyncio.to_thread(store.size, final)
+        if size is None or size != written:
+            raise ArchiveError(f"{store.url_of(final)}: {size} bytes after the move, not {written}")
+        self._step("verified")
+        async with self._db.acquire() as conn:
+            row = await conn.fetchrow(
+                _RECORD,
+                table,
+                day,
+                store.url_of(final),
+                source.rows,
+                size,
+                source.digest,
+                datetime.now(UTC),
+            )
+        assert row is not None
+        self._step("recorded")
+        archived = _record(row)
+        log.info(
+            "day archived",
+            extra={"table": table, "day": day.isoformat(), "rows": source.rows, "bytes": size},
+        )
+        return archived
+
+    async def _write(
+        self, conn: asyncpg.Connection, table: str, name: str, temp: str
+    ) -> RowChecksum:
+        """Stream the partition to `temp`; returns the checksum of the rows written (one
+        snapshot: a late write during the run is in neither or in both)."""
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            types = {r[0]: r[1] for r in await conn.fetch(_COLUMN_TYPES_SQL, name)}
+            wrong = {
+                c: types.get(c) for c in SNAPSHOT_COLUMNS if types.get(c) != _EXPECTED_TYPES[c][0]
+            }
+            if wrong:
+                raise ArchiveError(
+                    f"{name}: columns {wrong} are not the integer layout of migration 0009"
+                )
+            # `name` is our own partition name (partition_name), safe to splice
+            row = await conn.fetchrow(CHECKSUM_SQL.format(relation=name))
+            assert row is not None
+            source = RowChecksum.from_row(tuple(row))
+            store = self.store
+            with store.fs.open(temp, "wb") as sink:
+                writer = _parquet_writer(sink)
+                try:
+                    stream = _BinaryCopyWriter(writer, name)
+                    await conn.copy_from_query(
+                        _COPY_SQL.format(relation=name), output=stream, format="binary"
+                    )
+                    stream.finish()
+                finally:
+                    writer.close()
+        if stream.rows != source.rows:
+            raise ArchiveError(f"{name}: {stream.rows} rows copied, {source.rows} counted")
+        return source
+
+    async def _verify_file(self, path: str, expected: RowChecksum, what: str) -> None:
+        store = self.store
+        try:
+            schema = await asyncio.to_thread(store.file_schema, path)
+            if not schema.remove_metadata().equals(SNAPSHOT_SCHEMA.remove_metadata()):
+                raise ArchiveVerificationError(f"{what}: unexpected schema {schema}")
+            found = await asyncio.to_thread(store.file_checksum, path)
+        except ArchiveVerificationError:
+            await asyncio.to_thread(store.remove, path)
+            raise
+        except Exception as exc:  # an unreadable file (truncated, not Parquet): refused
+            await asyncio.to_thread(store.remove, path)
+            raise ArchiveVerificationError(f"{what}: cannot be read: {exc}") from exc
+        if found != expected:
+            await asyncio.to_thread(store.remove, path)
+            raise ArchiveVerificationError(
+                f"{what}: does not match its source rows ({'; '.join(found.differences(expected))})"
+            )
+
+    async def verify_day(self, table: str, day: date) -> ArchivedDay:
+        """Re-read the recorded file of a day and check its size, schema and checksum against
+        the record; raises `ArchiveVerificationError` (or `ArchiveError` if not recorded)."""
+        record = await self.get(table, day)
+        if record is None or record.verified_at is None:
+            raise ArchiveError(f"{table} {day} has no verified file")
+        store = self.store
+        path = store.path_of(record.url)
+        size = await asyncio.to_thread(store.size, path)
+        if size != record.bytes:
+            raise ArchiveVerificationError(
+                f"{record.url}: {'missing' if size is None else f'{size} bytes'}, "
+                f"recorded {record.bytes}"
+            )
+        schema = await asyncio.to_thread(store.file_schema, path)
+        if not schema.remove_metadata().equals(SNAPSHOT_SCHEMA.remove_metadata()):
+            raise ArchiveVerificationError(f"{record.url}: unexpected schema {schema}")
+        found = await asyncio.to_thread(store.file_checksum, path)
+        if found.digest != record.checksum or found.rows != record.rows:
+            raise ArchiveVerificationError(
+                f"{record.url}: checksum {found.digest} ({found.rows} rows), recorded "
+                f"{record.checksum} ({record.rows} rows)"
+            )
+        return record
+
+    # --- drop ---------------------------------------------------------------------------------
+
+    async def drop_expired(
+        self,
+        table: str = "market_snapshots",
+        *,
+        hot_days: int | None = None,
+        today: date | None = None,
+    ) -> list[date]:
+        """Drop the partitions of archived days older than `hot_days` (default
+        ARCHIVE_HOT_DAYS) before `today`; returns the days dropped.
+
+        Each day is dropped in its own transaction, after checking under a SHARE lock (writers
+        of that day wait; readers go on) that its file still has the recorded size and its
+        partition still the recorded checksum. A partition that changed since it was archived
+        (a late write) is kept and its record marked unverified, so the next archive run writes
+        it again. The DROP waits at most `drop_lock_timeout_s` per attempt for readers of the
+        parent table.
+        """
+        self._db.require_writable()
+        if table not in ARCHIVED_TABLES:
+            raise ValueError(f"{table!r} is not archived ({ARCHIVED_TABLES})")
+        hot = get_settings().archive_hot_days if hot_days is None else hot_days
+        if hot < 1:
+            raise ValueError(f"hot_days must be >= 1 (got {hot})")
+        cutoff = (today or datetime.now(UTC).date()) - timedelta(days=hot)
+        dropped: list[date] = []
+        async with self._db.acquire() as conn:
+            candidates = [_record(r) for r in await conn.fetch(_DROP_CANDIDATES, table, cutoff)]
+            present = await existing_days(conn, table)
+            for record in candidates:
+                if await self._drop_one(conn, record, record.day in present):
+                    dropped.append(record.day)
+        if dropped:
+            archive_reader(self._db).forget()
+        return dropped
+
+    async def _file_intact(self, record: ArchivedDay) -> bool:
+        store = self.store
+        size = await asyncio.to_thread(store.size, store.path_of(record.url))
+        if size != record.bytes:
+            log.error(
+                "archived file missing or changed: partition kept",
+                extra={"url": record.url, "bytes": size, "recorded": record.bytes},
+            )
+            return False
+        return True
+
+    async def _drop_one(self, conn: asyncpg.Connection, record: ArchivedDay, present: bool) -> bool:
+        table, day = record.table, record.day
+        name = partition_name(table, day)
+        if not await self._file_intact(record):
+            return False
+        if not present:
+            # dropped by hand or by an earlier run that stopped before recording it
+            await conn.execute(_MARK_DROPPED, table, day)
+            return True
+        async with conn.transaction():
+            await conn.execute(_PARTITION_LOCK, table)
+            await conn.execute(f"LOCK TABLE {name} IN SHARE MODE")
+            row = await conn.fetchrow(CHECKSUM_SQL.format(relation=name))
+            assert row is not None
+            now = RowChecksum.from_row(tuple(row))
+            if now.digest != record.checksum:
+                await conn.execute(_UNVERIFY, table, day)
+                log.warning(
+                    "partition changed since it was archived: kept, to be archived again",
+                    extra={"table": table, "day": day.isoformat()},
+                )
+                return False
+            # right before the drop: the file is still there with its recorded size
+            if not await self._file_intact(record):
+                return False
+            for attempt in range(1, self._drop_attempts + 1):
+                try:
+                    async with conn.transaction():  # a savepoint: a timeout undoes this try only
+                        timeout_ms = int(self._drop_lock_timeout_s * 1000)
+                        await conn.execute(f"SET LOCAL lock_timeout = '{timeout_ms}ms'")
+                        await conn.execute(f"DROP TABLE {name}")
+                        await conn.execute("SET LOCAL lock_timeout = 0")
+                    break
+                except asyncpg.LockNotAvailableError:
+                    if attempt == self._drop_attempts:
+                        raise
+                    log.info("partition drop waiting for readers", extra={"partition": name})
+            await conn.execute(_MARK_DROPPED, table, day)
+        # this process's caches learn of the drop at once (other processes: see archive_reads)
+        self._db.forget_partitions()
+        archive_reader(self._db).forget()
+        self._step("dropped")
+        log.info("archived partition dropped", extra={"partition": name, "url": record.url})
+        return True

@@ -1,0 +1,403 @@
+"""Reads of archived days: DuckDB over the Parquet files, merged into the PostgreSQL reads.
+
+A day whose partition was dropped (`archived_days.dropped_at` set) is read from its file; every
+other day from PostgreSQL. `snapshot_frame` and the history JSON call in here only when the
+range they read touches a dropped day, which they learn from `ArchiveReader.dropped`, a set
+kept in memory and re-read at most every `ttl_s` seconds (it changes only when the nightly
+archive job drops partitions; a process that drops calls `forget`). A read of hot days alone
+therefore costs one dictionary lookup more than before.
+
+Merging is exact: a day is in one place or the other, so rows with the same `observed_at`
+always come from one source; both sources are ordered the way PostgreSQL orders the hot read
+(tickers by their rank in `ORDER BY ticker`, i.e. the database's collation), and floats are
+computed as PostgreSQL does (an exact integer divided by a power of ten, correctly rounded).
+The history JSON of archived rows is rendered by the same SQL as hot rows: the rows read from
+the file are handed to PostgreSQL as arrays (`unnest`), so an archived day and a hot day give
+byte-identical JSON by construction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import TYPE_CHECKING, Any, Final
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from kalshi_core.settings import get_settings
+from kalshi_core.storage.archive import SNAPSHOT_COLUMNS, ArchiveStore
+
+if TYPE_CHECKING:
+    from kalshi_core.storage.database import Database
+
+_DROPPED_SQL: Final = (
+    "SELECT day, url FROM archived_days WHERE table_name = 'market_snapshots' "
+    "AND dropped_at IS NOT NULL ORDER BY day"
+)
+_MARKET_ID_SQL: Final = "SELECT id FROM markets WHERE ticker = $1"
+_RANKS_ALL: Final = "SELECT id, ticker FROM markets ORDER BY ticker"
+_RANKS_OF: Final = "SELECT id, ticker FROM markets WHERE ticker = ANY($1::text[]) ORDER BY ticker"
+
+# The float frame's columns and their divisor (micro-dollars, centi-contracts).
+_FRAME_SCALE: Final = {
+    "yes_bid": 1_000_000,
+    "yes_ask": 1_000_000,
+    "last_price": 1_000_000,
+    "yes_bid_size": 100,
+    "yes_ask_size": 100,
+    "volume": 100,
+    "open_interest": 100,
+}
+_FLOATS_SQL: Final = ", ".join(
+    f"CAST(a.{c} AS DOUBLE) / CAST({d} AS DOUBLE) AS {c}" for c, d in _FRAME_SCALE.items()
+)
+# PostgreSQL array types of the archived columns, for `unnest` (migration 0009's layout).
+_PG_ARRAY_TYPES: Final = {
+    "observed_at": "timestamptz[]",
+    "sequence": "int8[]",
+    "market_id": "int4[]",
+    "source": "int2[]",
+    **{c: "int4[]" for c in ("yes_bid", "yes_ask", "last_price")},
+    **{
+        c: "int8[]"
+        for c in ("yes_bid_size", "yes_ask_size", "volume", "volume_24h", "open_interest")
+    },
+}
+_COLUMNS: Final = ", ".join(SNAPSHOT_COLUMNS)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=UTC)
+
+
+def _days_touching(
+    days: Sequence[date], start: datetime | None, end: datetime | None
+) -> list[date]:
+    """The days of `days` whose [00:00Z, next 00:00Z) meets [start, end)."""
+    return [
+        d
+        for d in days
+        if (start is None or day_start(d + timedelta(days=1)) > start)
+        and (end is None or day_start(d) < end)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPlan:
+    """How a newest-first history read over [start, end) splits around the dropped days:
+    rows at or after `boundary` are all hot; older ones may come from either place."""
+
+    days: tuple[date, ...]  # dropped days meeting [start, end), oldest first
+    boundary: datetime  # the end of the newest of them (clipped to `end`)
+
+
+class ArchiveReader:
+    """Reads dropped days from the archive; one per `Database` (see `archive_reader`)."""
+
+    def __init__(
+        self, db: Database, store: ArchiveStore | None = None, ttl_s: float = 30.0
+    ) -> None:
+        self._db = db
+        self._store = store
+        self.ttl_s = ttl_s
+        self._dropped: dict[date, str] = {}
+        self._loaded_at: float | None = None
+        self._load_lock = asyncio.Lock()
+        self._market_ids: dict[str, int] = {}
+        self._duck: duckdb.DuckDBPyConnection | None = None
+        self._duck_lock = threading.Lock()
+
+    @property
+    def store(self) -> ArchiveStore:
+        if self._store is None:
+            settings = get_settings()
+            self._store = ArchiveStore(settings.archive_url, settings.archive_storage_options)
+        return self._store
+
+    def forget(self) -> None:
+        """Re-read the dropped days on the next read (after this process dropped some)."""
+        self._loaded_at = None
+
+    async def dropped(self) -> dict[date, str]:
+        """Dropped day -> its file URL (cached for `ttl_s` seconds)."""
+        loaded = self._loaded_at
+        if loaded is not None and time.monotonic() - loaded < self.ttl_s:
+            return self._dropped
+        async with self._load_lock:
+            if self._loaded_at is None or time.monotonic() - self._loaded_at >= self.ttl_s:
+                async with self._db.acquire() as conn:
+                    rows = await conn.fetch(_DROPPED_SQL)
+                self._dropped = {r["day"]: r["url"] for r in rows}
+                self._loaded_at = time.monotonic()
+        return self._dropped
+
+    async def days_in(self, start: datetime | None, end: datetime | None) -> list[date]:
+        """Dropped days meeting [start, end), oldest first."""
+        dropped = await self.dropped()
+        if not dropped:
+            return []
+        return _days_touching(sorted(dropped), start, end)
+
+    # --- DuckDB -------------------------------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._duck_lock:
+            if self._duck is None:
+                duck = duckdb.connect()
+                duck.execute("SET TimeZone = 'UTC'")
+                # footers of files read again (the same days, page after page) are kept parsed
+                duck.execute("SET parquet_metadata_cache = true")
+                self.store.register(duck)
+                self._duck = duck
+            return self._duck.cursor()
+
+    def _paths(self, days: Sequence[date]) -> list[str]:
+        store = self.store
+        return [store.duckdb_path(store.path_of(self._dropped[d])) for d in days]
+
+    async def _query(
+        self, sql: str, params: Sequence[Any], tables: dict[str, pa.Table] | None = None
+    ) -> pa.Table:
+        def run() -> pa.Table:
+            cur = self._cursor()
+            try:
+                for name, table in (tables or {}).items():
+                    cur.register(name, table)
+                result: pa.Table = cur.execute(sql, list(params)).to_arrow_table()
+                return result
+            finally:
+                cur.close()
+
+        return await asyncio.to_thread(run)
+
+    # --- history (the API's JSON) -------------------------------------------------------------
+
+    async def history_plan(
+        self, start: datetime | None, end: datetime | None
+    ) -> HistoryPlan | None:
+        """None when no dropped day meets [start, end) (the read is hot only)."""
+        days = await self.days_in(start, end)
+        if not days:
+            return None
+        boundary = day_start(days[-1] + timedelta(days=1))
+        if end is not None:
+            boundary = min(boundary, end)
+        return HistoryPlan(tuple(days), boundary)
+
+    async def market_id(self, ticker: str) -> int | None:
+        hit = self._market_ids.get(ticker)
+        if hit is None:
+            async with self._db.acquire() as conn:
+                hit = await conn.fetchval(_MARKET_ID_SQL, ticker)
+            if hit is None:
+                return None
+            if len(self._market_ids) > 100_000:
+                self._market_ids.clear()
+            self._market_ids[ticker] = hit  # a ticker's id never changes
+        return hit
+
+    async def history_relation(
+        self,
+        ticker: str,
+        plan: HistoryPlan,
+        start: datetime | None,
+        end: datetime,
+        limit: int,
+        first_param: int,
+    ) -> tuple[str, list[Any]]:
+        """A relation of market_snapshots' columns: the table's rows plus the newest `limit`
+        archived rows of `ticker` in [start, end), passed as bound arrays numbered from
+        `first_param`; and those arrays."""
+        market_id = await self.market_id(ticker)
+        rows = pa.table({c: pa.array([], type=pa.int64()) for c in SNAPSHOT_COLUMNS})
+        days = _days_touching(plan.days, start, end)
+        if market_id is not None and days:
+            conds = ["market_id = ?", "observed_at < ?"]
+            params: list[Any] = [self._paths(days), market_id, end]
+            if start is not None:
+                conds.append("observed_at >= ?")
+                params.append(start)
+            params.append(limit)
+            rows = await self._query(
+                f"SELECT {_COLUMNS} FROM read_parquet(?, hive_partitioning = false) "
+                f"WHERE {' AND '.join(conds)} ORDER BY observed_at DESC LIMIT ?",
+                params,
+            )
+        arrays = ", ".join(
+            f"${first_param + i}::{_PG_ARRAY_TYPES[c]}" for i, c in enumerate(SNAPSHOT_COLUMNS)
+        )
+        relation = (
+            f"(SELECT {_COLUMNS} FROM market_snapshots UNION ALL "
+            f"SELECT * FROM unnest({arrays}) AS a({_COLUMNS}))"
+        )
+        return relation, [rows.column(c).to_pylist() for c in SNAPSHOT_COLUMNS]
+
+    # --- snapshot_frame (backtests, notebooks) ------------------------------------------------
+
+    async def _ranks(self, tickers: Sequence[str] | None) -> pa.Table:
+        """(market_id, ticker, rank) of the markets read, rank = position in ORDER BY ticker."""
+        async with self._db.acquire() as conn:
+            if tickers is None:
+                rows = await conn.fetch(_RANKS_ALL)
+            else:
+                rows = await conn.fetch(_RANKS_OF, list(tickers))
+        return pa.table(
+            {
+                "market_id": pa.array([r[0] for r in rows], type=pa.int32()),
+                "market_ticker": pa.array([r[1] for r in rows], type=pa.string()),
+                "rank": pa.array(np.arange(len(rows)), type=pa.int64()),
+            }
+        )
+
+    async def snapshot_frame(
+        self,
+        tickers: Sequence[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        as_of: bool,
+        hot: pd.DataFrame,
+        hot_seed: pd.DataFrame | None,
+    ) -> pd.DataFrame | None:
+        """The frame of `MarketRepository.snapshot_frame` with the dropped days read from the
+        archive and merged in; None when no dropped day is involved (use the hot frame)."""
+        days = await self.days_in(start, end)
+        seed_days: list[date] = []
+        if as_of and start is not None:
+            seed_days = [d for d in sorted(await self.dropped()) if day_start(d) < start]
+        if not days and not seed_days:
+            return None
+        ranks = await self._ranks(tickers)
+        archived = await self._frame_rows(days, ranks, start, end) if days else None
+        frame = _merge([hot, archived], ranks, hot)
+        if not (as_of and start is not None):
+            return frame
+        seed = hot_seed if hot_seed is not None else hot.iloc[0:0]
+        if seed_days:
+            seed = await self._seed(seed_days, ranks, start, seed, hot)
+        if seed.empty:
+            return frame
+        return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed
+
+    async def _frame_rows(
+        self, days: Sequence[date], ranks: pa.Table, start: datetime | None, end: datetime | None
+    ) -> pa.Table:
+        conds: list[str] = []
+        params: list[Any] = [self._paths(days)]
+        if start is not None:
+            conds.append("a.observed_at >= ?")
+            params.append(start)
+        if end is not None:
+            conds.append("a.observed_at < ?")
+            params.append(end)
+        where = ("WHERE " + " AND ".join(conds)) if conds else ""
+        return await self._query(
+            f"SELECT r.market_ticker, a.observed_at, {_FLOATS_SQL}, r.rank "
+            "FROM read_parquet(?, hive_partitioning = false) a "
+            f"JOIN ranks r ON r.market_id = a.market_id {where} "
+            "ORDER BY a.observed_at, r.rank",
+            params,
+            {"ranks": ranks},
+        )
+
+    async def _seed(
+        self,
+        days: Sequence[date],
+        ranks: pa.Table,
+        start: datetime,
+        hot_seed: pd.DataFrame,
+        like: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """Each market's last row before `start`, the newer of the hot seed's and the
+        archive's. The archive is searched newest day first, in growing batches of days, only
+        for markets it could still improve on."""
+        hot_times: dict[str, pd.Timestamp] = dict(
+            zip(hot_seed["market_ticker"], hot_seed["observed_at"], strict=True)
+        )
+        ids = ranks.column("market_id").to_pylist()
+        names = ranks.column("market_ticker").to_pylist()
+        open_ids = {i: hot_times.get(t) for i, t in zip(ids, names, strict=True)}
+        newest = sorted(days, reverse=True)
+        found: list[pa.Table] = []
+        batch = 1
+        while newest and open_ids:
+            chunk, newest = newest[:batch], newest[batch:]
+            batch *= 2
+            oldest_start = pd.Timestamp(day_start(chunk[-1]))
+            candidates = pa.table({"market_id": pa.array(list(open_ids), type=pa.int32())})
+            rows = await self._query(
+                f"SELECT r.market_ticker, a.observed_at, {_FLOATS_SQL}, r.rank, a.market_id "
+                "FROM read_parquet(?, hive_partitioning = false) a "
+                "JOIN candidates c ON c.market_id = a.market_id "
+                "JOIN ranks r ON r.market_id = a.market_id "
+                "WHERE a.observed_at < ? "
+                "QUALIFY row_number() OVER (PARTITION BY a.market_id "
+                "ORDER BY a.observed_at DESC) = 1",
+                [self._paths(chunk), start],
+                {"candidates": candidates, "ranks": ranks},
+            )
+            for market_id in rows.column("market_id").to_pylist():
+                open_ids.pop(market_id, None)
+            found.append(rows.drop_columns(["market_id"]))
+            # a hot seed at or after this batch's first day cannot be beaten by older days
+            open_ids = {i: t for i, t in open_ids.items() if t is None or t < oldest_start}
+        archived = _merge([None, *found], ranks, like)
+        if archived.empty:
+            return hot_seed
+        newest_rows = pd.concat([hot_seed, archived], ignore_index=True)
+        newest_rows = newest_rows.sort_values("observed_at", kind="stable")
+        newest_rows = newest_rows.drop_duplicates("market_ticker", keep="last")
+        return _merge([newest_rows], ranks, like)
+
+
+def _merge(
+    parts: Sequence[pd.DataFrame | pa.Table | None], ranks: pa.Table, like: pd.DataFrame
+) -> pd.DataFrame:
+    """Frames (or Arrow tables with a `rank` column) as one frame with `like`'s columns and
+    dtypes, ordered by (observed_at, ticker rank) as PostgreSQL orders the hot read."""
+    rank_of = dict(
+        zip(
+            ranks.column("market_ticker").to_pylist(), ranks.column("rank").to_pylist(), strict=True
+        )
+    )
+    frames: list[pd.DataFrame] = []
+    for part in parts:
+        if part is None:
+            continue
+        frame = part.to_pandas() if isinstance(part, pa.Table) else part
+        if frame.empty:
+            continue
+        frame = frame[list(like.columns)].copy()
+        frames.append(frame)
+    if not frames:
+        return like.iloc[0:0].copy()
+    merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for column in like.columns:
+        merged[column] = merged[column].astype(like[column].dtype)
+    order = np.lexsort(
+        (
+            merged["market_ticker"].map(rank_of).to_numpy(dtype="int64"),
+            merged["observed_at"].to_numpy(dtype="datetime64[us]").astype("int64"),
+        )
+    )
+    return merged.iloc[order].reset_index(drop=True)
+
+
+_READERS: weakref.WeakKeyDictionary[Database, ArchiveReader] = weakref.WeakKeyDictionary()
+
+
+def archive_reader(db: Database) -> ArchiveReader:
+    """The reader of `db` (one per Database, so its caches are shared by every repository)."""
+    reader = _READERS.get(db)
+    if reader is None:
+        reader = _READERS[db] = ArchiveReader(db)
+    return reader
