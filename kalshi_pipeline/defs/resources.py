@@ -1,9 +1,11 @@
-"""Resources, bound once for the whole code location: the Kalshi API and the workbench database.
+"""Resources, bound once for the whole code location: the Kalshi API, the workbench database and
+the Parquet archive of finished days.
 
-Both read their defaults from the one Settings object; the database URL comes through
-`dg.EnvVar` when set so a password in it never shows in the Dagster UI.
+All read their defaults from the one Settings object; the database URL and the archive's storage
+options come through `dg.EnvVar` when set so a password in them never shows in the Dagster UI.
 """
 
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,7 @@ import dagster as dg
 from kalshi_core.kalshi.client import KalshiClient
 from kalshi_core.logs import configure_logging
 from kalshi_core.settings import get_settings
+from kalshi_core.storage.archive import ArchiveStore
 from kalshi_core.storage.database import Database, Repositories, repositories
 
 
@@ -54,6 +57,24 @@ class WorkbenchDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
             await db.close()
 
 
+class ArchiveStorage(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Where finished snapshot days go as Parquet (a folder or an fsspec URL, docs/ARCHIVE.md)
+    and how many days stay in PostgreSQL before their partitions are dropped."""
+
+    url: str
+    storage_options_json: str = "{}"
+    hot_days: int = 7
+
+    def store(self) -> ArchiveStore:
+        try:
+            options = json.loads(self.storage_options_json or "{}")
+        except json.JSONDecodeError as exc:
+            raise dg.Failure(f"ARCHIVE_STORAGE_OPTIONS is not JSON: {exc}") from exc
+        if not isinstance(options, dict):
+            raise dg.Failure("ARCHIVE_STORAGE_OPTIONS must be a JSON object")
+        return ArchiveStore(self.url, options)
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     settings = get_settings()
@@ -70,5 +91,12 @@ def resources() -> dg.Definitions:
                 mve_filter=settings.kalshi_mve_filter,
             ),
             "database": WorkbenchDatabase(database_url=database_url),
+            "archive": ArchiveStorage(
+                url=settings.archive_url,
+                storage_options_json=dg.EnvVar("ARCHIVE_STORAGE_OPTIONS")
+                if os.environ.get("ARCHIVE_STORAGE_OPTIONS")
+                else json.dumps(settings.archive_storage_options),
+                hot_days=settings.archive_hot_days,
+            ),
         }
     )

@@ -15,6 +15,13 @@ poll window has finished. Backfilling older days from the UI works the same way.
 `raw_page_archive`: the raw API pages kept for audit and replay (table `raw_pages`), pruned to
 RAW_PAGE_RETENTION_DAYS every night at 01:05 UTC (whole day partitions dropped, the boundary day
 trimmed).
+
+`snapshot_archive`: each finished UTC day of `market_snapshots` as one Parquet file (zstd,
+sorted by market then time) under ARCHIVE_URL, verified against the day's partition (row count
+and checksum) before it is recorded in `archived_days`. The same run then drops the partitions
+of recorded days older than ARCHIVE_HOT_DAYS, each after re-checking its file and its rows; from
+then on readers (`snapshot_frame`, the API's history) take those days from the files. Yesterday
+is archived at 02:30 UTC, after its compaction (docs/ARCHIVE.md).
 """
 
 import asyncio
@@ -25,9 +32,10 @@ import dagster as dg
 
 from kalshi_core.settings import get_settings
 from kalshi_core.storage.partitions import compact_partition, partition_name
+from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
 from kalshi_pipeline.defs.ingestion.assets import market_snapshots
 from kalshi_pipeline.defs.partitions import snapshot_days
-from kalshi_pipeline.defs.resources import WorkbenchDatabase
+from kalshi_pipeline.defs.resources import ArchiveStorage, WorkbenchDatabase
 
 _SIZE = "SELECT pg_total_relation_size(to_regclass($1))"
 _ROWS = "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)"
@@ -116,5 +124,57 @@ def raw_page_archive(config: RetentionConfig, database: WorkbenchDatabase) -> dg
                 "bytes": dg.MetadataValue.int(int(size["bytes"])),
             }
         )
+
+    return asyncio.run(run())
+
+
+ARCHIVED_TABLE = "market_snapshots"
+
+
+@dg.asset(
+    group_name="maintenance",
+    kinds={"parquet", "postgres"},
+    partitions_def=snapshot_days,
+    deps=[market_snapshots],
+    description="The finished day's `market_snapshots` as a verified Parquet file under "
+    "ARCHIVE_URL; partitions older than ARCHIVE_HOT_DAYS are then dropped (docs/ARCHIVE.md).",
+)
+def snapshot_archive(
+    context: dg.AssetExecutionContext, database: WorkbenchDatabase, archive: ArchiveStorage
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    day = datetime.strptime(context.partition_key, "%Y-%m-%d").replace(tzinfo=UTC).date()
+    if day >= datetime.now(UTC).date():
+        raise dg.Failure(
+            f"{day} is not over yet: only finished days are archived (ingestion still writes)"
+        )
+
+    async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
+        async with database.repositories() as repos:
+            repo = PostgresArchiveRepository(repos.db, archive.store())
+            started = time.perf_counter()
+            record = await repo.archive_day(ARCHIVED_TABLE, day)
+            seconds = time.perf_counter() - started
+            dropped = await repo.drop_expired(ARCHIVED_TABLE, hot_days=archive.hot_days)
+        metadata: dict[str, dg.RawMetadataValue] = {
+            "dropped_partitions": dg.MetadataValue.json([d.isoformat() for d in dropped]),
+        }
+        if record is None:
+            metadata["skipped"] = "no partition for that day"
+            return dg.MaterializeResult(metadata=metadata)
+        metadata.update(
+            {
+                "url": record.url,
+                "rows": dg.MetadataValue.int(record.rows),
+                "bytes": dg.MetadataValue.int(record.bytes),
+                "bytes_per_row": dg.MetadataValue.float(
+                    round(record.bytes / record.rows, 2) if record.rows else 0.0
+                ),
+                "checksum": record.checksum,
+                "verified_at": record.verified_at.isoformat() if record.verified_at else "",
+                "partition_dropped": record.dropped_at is not None or day in dropped,
+                "seconds": dg.MetadataValue.float(round(seconds, 2)),
+            }
+        )
+        return dg.MaterializeResult(metadata=metadata)
 
     return asyncio.run(run())
