@@ -22,11 +22,11 @@ import asyncio
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import duckdb
 import numpy as np
@@ -73,6 +73,7 @@ _PG_ARRAY_TYPES: Final = {
     },
 }
 _COLUMNS: Final = ", ".join(SNAPSHOT_COLUMNS)
+_TIME_DTYPE: Final = "datetime64[us, UTC]"
 
 
 def day_start(day: date) -> datetime:
@@ -89,6 +90,25 @@ def _days_touching(
         if (start is None or day_start(d + timedelta(days=1)) > start)
         and (end is None or day_start(d) < end)
     ]
+
+
+HISTORY_FIRST_PARAM: Final = 4
+"""The first bind parameter the archived rows of a history read take ($1-$3: the ticker, its
+JSON text and the limit; the time bounds come after the arrays)."""
+
+
+class HistoryFetch(Protocol):
+    """Runs the history query over `relation` (a table or a parenthesized query with
+    market_snapshots' columns, given `args` from `HISTORY_FIRST_PARAM` on) for one ticker."""
+
+    def __call__(
+        self,
+        limit: int,
+        start: datetime | None,
+        end: datetime | None,
+        relation: str,
+        args: list[Any],
+    ) -> Awaitable[Sequence[Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +131,7 @@ class ArchiveReader:
         self.ttl_s = ttl_s
         self._dropped: dict[date, str] = {}
         self._loaded_at: float | None = None
+        self.loads = 0  # how often the dropped days were read (a hot read must not add any)
         self._load_lock = asyncio.Lock()
         self._market_ids: dict[str, int] = {}
         self._duck: duckdb.DuckDBPyConnection | None = None
@@ -127,6 +148,15 @@ class ArchiveReader:
         """Re-read the dropped days on the next read (after this process dropped some)."""
         self._loaded_at = None
 
+    def use_store(self, store: ArchiveStore) -> None:
+        """Read the files through `store` from now on (instead of ARCHIVE_URL's)."""
+        with self._duck_lock:
+            if self._duck is not None:
+                self._duck.close()
+                self._duck = None
+            self._store = store
+        self.forget()
+
     async def dropped(self) -> dict[date, str]:
         """Dropped day -> its file URL (cached for `ttl_s` seconds)."""
         loaded = self._loaded_at
@@ -138,6 +168,7 @@ class ArchiveReader:
                     rows = await conn.fetch(_DROPPED_SQL)
                 self._dropped = {r["day"]: r["url"] for r in rows}
                 self._loaded_at = time.monotonic()
+                self.loads += 1
         return self._dropped
 
     async def days_in(self, start: datetime | None, end: datetime | None) -> list[date]:
@@ -172,7 +203,7 @@ class ArchiveReader:
             try:
                 for name, table in (tables or {}).items():
                     cur.register(name, table)
-                result: pa.Table = cur.execute(sql, list(params)).to_arrow_table()
+                result: pa.Table = cur.sql(sql, params=list(params)).to_arrow_table()
                 return result
             finally:
                 cur.close()
@@ -192,6 +223,31 @@ class ArchiveReader:
         if end is not None:
             boundary = min(boundary, end)
         return HistoryPlan(tuple(days), boundary)
+
+    async def history(
+        self,
+        plan: HistoryPlan,
+        ticker: str,
+        limit: int,
+        start: datetime | None,
+        end: datetime | None,
+        fetch: HistoryFetch,
+    ) -> list[Any]:
+        """The newest `limit` rows of `ticker` in [start, end), newest first, as `fetch`
+        renders them: first the hot rows at or after the plan's boundary (all newer than any
+        archived row); if they do not fill the page, the rest from before the boundary, read
+        from the table and the archived rows together (so hot days older than a dropped one
+        merge in order)."""
+        rows: list[Any] = []
+        if end is None or plan.boundary < end:
+            rows = list(await fetch(limit, plan.boundary, end, "market_snapshots", []))
+        if len(rows) < limit:
+            rest = limit - len(rows)
+            relation, arrays = await self.history_relation(
+                ticker, plan, start, plan.boundary, rest, HISTORY_FIRST_PARAM
+            )
+            rows += await fetch(rest, start, plan.boundary, relation, arrays)
+        return rows
 
     async def market_id(self, ticker: str) -> int | None:
         hit = self._market_ids.get(ticker)
@@ -382,7 +438,10 @@ def _merge(
         return like.iloc[0:0].copy()
     merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in like.columns:
-        merged[column] = merged[column].astype(like[column].dtype)
+        # stored times are microseconds; `like` (the hot frame) may be empty, whose times
+        # pandas types by the second
+        dtype = _TIME_DTYPE if column == "observed_at" else like[column].dtype
+        merged[column] = merged[column].astype(dtype)
     order = np.lexsort(
         (
             merged["market_ticker"].map(rank_of).to_numpy(dtype="int64"),
