@@ -115,6 +115,27 @@ class Settings(BaseSettings):
     watchlist_events: list[str] = Field(default_factory=list)
     watchlist_tickers: list[str] = Field(default_factory=list)
 
+    # --- data-quality checks of market_snapshots (kalshi_pipeline/defs/ingestion) ---
+    quality_coverage_min: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Share of its grid ticks a tier must commit: per ingestion window "
+        "(window_tick_coverage, a warning) and per UTC day (partition_poll_coverage, blocking).",
+    )
+    quality_stale_after_hours: float = Field(
+        default=6.0,
+        gt=0,
+        description="An open market whose stored quote has not changed for this long is stale "
+        "(partition_stale_markets).",
+    )
+    quality_stale_share_max: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="partition_stale_markets warns once this share of the open markets is stale.",
+    )
+
     # --- API ---
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -191,3 +212,9 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read once."""
     return Settings()
+
+
+def setting_default(name: str) -> object:
+    """A setting's default value: for texts written when code loads (e.g. a Dagster check's
+    description) that name a setting whose value in force is read when the code runs."""
+    return Settings.model_fields[name].default

@@ -29,6 +29,7 @@ from kalshi_pipeline.lib.tiers import tier_specs
 
 SPARK = "▁▂▃▄▅▆▇█"
 MAX_UNIVERSE = 5000
+EVENTS_PAGE = 500  # events listed per request while gathering a tape's markets
 
 
 class BacktestConfig(dg.Config):
@@ -102,11 +103,11 @@ async def resolve_universe(repos: Repositories, config: BacktestConfig) -> list[
         for s in series:
             offset = 0
             while len(events) < MAX_UNIVERSE:
-                listed = await repos.events.list(series_ticker=s, limit=500, offset=offset)
+                listed = await repos.events.list(series_ticker=s, limit=EVENTS_PAGE, offset=offset)
                 events += [e.event_ticker for e in listed.items]
-                if len(listed.items) < 500:
+                if len(listed.items) < EVENTS_PAGE:
                     break
-                offset += 500
+                offset += EVENTS_PAGE
         for e in dict.fromkeys(events):
             tickers += [m.ticker for m in await repos.events.markets_of(e)]
             if len(tickers) >= MAX_UNIVERSE:

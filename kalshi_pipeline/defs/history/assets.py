@@ -46,7 +46,7 @@ class CandleConfig(HistoryConfig):
 
     periods: list[int] = Field(
         default_factory=lambda: [1],
-        description="Candle periods in minutes: any of 1, 60, 1440.",
+        description=f"Candle periods in minutes: any of {', '.join(map(str, CANDLE_PERIODS))}.",
     )
 
 

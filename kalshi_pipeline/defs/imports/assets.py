@@ -31,8 +31,8 @@ class ImportConfig(dg.Config):
     )
     period: int | None = Field(
         default=None,
-        description="Candle period in minutes (1, 60, 1440) for candle files without a "
-        "period_interval column.",
+        description=f"Candle period in minutes ({', '.join(map(str, CANDLE_PERIODS))}) for "
+        "candle files without a period_interval column.",
     )
     batch_rows: int = Field(
         default=BATCH_ROWS, ge=1, description="Rows read and staged at a time (memory)."

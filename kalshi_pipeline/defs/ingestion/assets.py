@@ -16,7 +16,7 @@ import dagster as dg
 from pydantic import Field
 
 from kalshi_core.kalshi.client import KalshiClient
-from kalshi_core.settings import get_settings
+from kalshi_core.settings import get_settings, setting_default
 from kalshi_pipeline.defs.partitions import snapshot_days
 from kalshi_pipeline.defs.resources import KalshiApiResource, WorkbenchDatabase
 from kalshi_pipeline.lib.poll_grid import partition_key
@@ -24,13 +24,12 @@ from kalshi_pipeline.lib.poller import ScanResult, WindowReport, poll_window, tu
 from kalshi_pipeline.lib.schema_drift import market_drift
 from kalshi_pipeline.lib.tiers import TierSpec, tier_specs
 
-WINDOW_COVERAGE_MIN = 0.95
-
 INLINE_CHECKS = [
     dg.AssetCheckSpec(
         "window_tick_coverage",
         asset="market_snapshots",
-        description=f"At least {WINDOW_COVERAGE_MIN:.0%} of the window's grid ticks committed.",
+        description="At least QUALITY_COVERAGE_MIN (default "
+        f"{setting_default('quality_coverage_min'):.0%}) of the window's grid ticks committed.",
     ),
     dg.AssetCheckSpec(
         "window_quotes_sane",
@@ -113,7 +112,7 @@ def market_snapshots(
         context.run.run_id, {"kalshi/pid": str(os.getpid()), "kalshi/host": socket.gethostname()}
     )
     report, pages = asyncio.run(_poll(spec, start, kalshi, database, context.run.run_id))
-    return _materialization(report, pages)
+    return _materialization(report, pages, get_settings().quality_coverage_min)
 
 
 async def _poll(
@@ -146,7 +145,9 @@ async def _poll(
     return report, sample
 
 
-def _materialization(report: WindowReport, pages: list[bytes]) -> dg.MaterializeResult:  # type: ignore[type-arg]
+def _materialization(
+    report: WindowReport, pages: list[bytes], coverage_min: float
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
     expected = len(report.outcomes)
     committed = report.count("ok") + report.count("skipped")
     coverage = committed / expected if expected else 1.0
@@ -186,7 +187,7 @@ def _materialization(report: WindowReport, pages: list[bytes]) -> dg.Materialize
     checks = [
         dg.AssetCheckResult(
             check_name="window_tick_coverage",
-            passed=coverage >= WINDOW_COVERAGE_MIN,
+            passed=coverage >= coverage_min,
             # one window's hiccup warns; the day partition's coverage check is the blocking one
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"coverage": round(coverage, 4), "committed": committed, "expected": expected},

@@ -4,6 +4,7 @@ The ingestion runs judge their own window inline (assets.py); these judge a whol
 poll coverage and gap list from `ingest_polls`, crossed or out-of-range quotes and duplicate
 keys in the stored rows, and open markets whose quote went stale. Coverage and quotes are
 blocking: a backtest over a day with holes or impossible quotes would be quietly wrong.
+Thresholds are settings (QUALITY_COVERAGE_MIN, QUALITY_STALE_*), read when a check runs.
 """
 
 import asyncio
@@ -11,14 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from kalshi_core.settings import get_settings
+from kalshi_core.settings import get_settings, setting_default
 from kalshi_core.storage.repositories import CoverageReport, SnapshotQuality
 from kalshi_pipeline.defs.partitions import snapshot_days
 from kalshi_pipeline.defs.resources import WorkbenchDatabase
 from kalshi_pipeline.lib.tiers import tier_specs
-
-COVERAGE_MIN = 0.95
-STALE_AFTER = timedelta(hours=6)
 
 
 def day_bounds(partition_key: str, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -32,14 +30,16 @@ def day_bounds(partition_key: str, now: datetime | None = None) -> tuple[datetim
     asset="market_snapshots",
     partitions_def=snapshot_days,
     blocking=True,
-    description=f"Each enabled tier committed >= {COVERAGE_MIN:.0%} of the day's grid ticks "
-    "(up to now for today); lists the gaps.",
+    description="Each enabled tier committed at least QUALITY_COVERAGE_MIN (default "
+    f"{setting_default('quality_coverage_min'):.0%}) of the day's grid ticks (up to now for "
+    "today); lists the gaps.",
 )
 def partition_poll_coverage(
     context: dg.AssetCheckExecutionContext, database: WorkbenchDatabase
 ) -> dg.AssetCheckResult:
     start, end = day_bounds(context.partition_key)
-    specs = tier_specs(get_settings())
+    settings = get_settings()
+    specs = tier_specs(settings)
 
     async def load() -> dict[str, CoverageReport]:
         async with database.repositories() as repos:
@@ -52,7 +52,7 @@ def partition_poll_coverage(
     metadata: dict[str, dg.RawMetadataValue] = {}
     passed = True
     for tier, rep in reports.items():
-        passed &= rep.ratio >= COVERAGE_MIN
+        passed &= rep.ratio >= settings.quality_coverage_min
         metadata[f"{tier}_coverage"] = round(rep.ratio, 4)
         metadata[f"{tier}_ticks"] = f"{rep.ok} ok / {rep.expected} expected"
         metadata[f"{tier}_missed_or_error"] = rep.missed + rep.errors
@@ -63,10 +63,11 @@ def partition_poll_coverage(
 
 def _quality(database: WorkbenchDatabase, partition_key: str) -> SnapshotQuality:
     start, end = day_bounds(partition_key)
+    stale_after = timedelta(hours=get_settings().quality_stale_after_hours)
 
     async def load() -> SnapshotQuality:
         async with database.repositories() as repos:
-            return await repos.markets.quality(start, end, stale_after=STALE_AFTER)
+            return await repos.markets.quality(start, end, stale_after=stale_after)
 
     return asyncio.run(load())
 
@@ -98,8 +99,10 @@ def partition_quotes_valid(
 @dg.asset_check(
     asset="market_snapshots",
     partitions_def=snapshot_days,
-    description=f"Open markets whose stored quote has not changed for {STALE_AFTER} (a warning: "
-    "quiet markets exist, but a whole tier going stale means polling broke).",
+    description="Open markets whose stored quote has not changed for QUALITY_STALE_AFTER_HOURS "
+    f"(default {setting_default('quality_stale_after_hours'):g} h); warns once "
+    f"QUALITY_STALE_SHARE_MAX (default {setting_default('quality_stale_share_max'):.0%}) of them "
+    "are stale: quiet markets exist, but a whole tier going stale means polling broke.",
 )
 def partition_stale_markets(
     context: dg.AssetCheckExecutionContext, database: WorkbenchDatabase
@@ -107,7 +110,7 @@ def partition_stale_markets(
     q = _quality(database, context.partition_key)
     share = q.stale_open_markets / q.open_markets if q.open_markets else 0.0
     return dg.AssetCheckResult(
-        passed=share < 0.5,
+        passed=share < get_settings().quality_stale_share_max,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "open_markets": q.open_markets,
