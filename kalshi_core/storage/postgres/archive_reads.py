@@ -193,7 +193,8 @@ class ArchiveReader:
 
     def _paths(self, days: Sequence[date]) -> list[str]:
         store = self.store
-        return [store.duckdb_path(store.path_of(self._dropped[d])) for d in days]
+        urls = [self._dropped.get(d) for d in days]  # a reload in between may have emptied it
+        return [store.duckdb_path(store.path_of(u)) for u in urls if u is not None]
 
     async def _query(
         self, sql: str, params: Sequence[Any], tables: dict[str, pa.Table] | None = None
@@ -275,10 +276,10 @@ class ArchiveReader:
         `first_param`; and those arrays."""
         market_id = await self.market_id(ticker)
         rows = pa.table({c: pa.array([], type=pa.int64()) for c in SNAPSHOT_COLUMNS})
-        days = _days_touching(plan.days, start, end)
-        if market_id is not None and days:
+        paths = self._paths(_days_touching(plan.days, start, end))
+        if market_id is not None and paths:
             conds = ["market_id = ?", "observed_at < ?"]
-            params: list[Any] = [self._paths(days), market_id, end]
+            params: list[Any] = [paths, market_id, end]
             if start is not None:
                 conds.append("observed_at >= ?")
                 params.append(start)
@@ -346,9 +347,12 @@ class ArchiveReader:
 
     async def _frame_rows(
         self, days: Sequence[date], ranks: pa.Table, start: datetime | None, end: datetime | None
-    ) -> pa.Table:
+    ) -> pa.Table | None:
+        paths = self._paths(days)
+        if not paths:
+            return None
         conds: list[str] = []
-        params: list[Any] = [self._paths(days)]
+        params: list[Any] = [paths]
         if start is not None:
             conds.append("a.observed_at >= ?")
             params.append(start)
@@ -388,6 +392,9 @@ class ArchiveReader:
         while newest and open_ids:
             chunk, newest = newest[:batch], newest[batch:]
             batch *= 2
+            paths = self._paths(chunk)
+            if not paths:
+                continue
             oldest_start = pd.Timestamp(day_start(chunk[-1]))
             candidates = pa.table({"market_id": pa.array(list(open_ids), type=pa.int32())})
             rows = await self._query(
@@ -398,7 +405,7 @@ class ArchiveReader:
                 "WHERE a.observed_at < ? "
                 "QUALIFY row_number() OVER (PARTITION BY a.market_id "
                 "ORDER BY a.observed_at DESC) = 1",
-                [self._paths(chunk), start],
+                [paths, start],
                 {"candidates": candidates, "ranks": ranks},
             )
             for market_id in rows.column("market_id").to_pylist():
@@ -438,10 +445,10 @@ def _merge(
         return like.iloc[0:0].copy()
     merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in like.columns:
-        # stored times are microseconds; `like` (the hot frame) may be empty, whose times
-        # pandas types by the second
-        dtype = _TIME_DTYPE if column == "observed_at" else like[column].dtype
-        merged[column] = merged[column].astype(dtype)
+        if column != "observed_at":
+            merged[column] = merged[column].astype(like[column].dtype)
+    # stored times are microseconds (`like`, the hot frame, may be empty: typed by the second)
+    merged["observed_at"] = merged["observed_at"].astype(_TIME_DTYPE)
     order = np.lexsort(
         (
             merged["market_ticker"].map(rank_of).to_numpy(dtype="int64"),
