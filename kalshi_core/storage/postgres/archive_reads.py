@@ -333,12 +333,14 @@ class ArchiveReader:
             seed_days = [d for d in sorted(await self.dropped()) if day_start(d) < start]
         if not days and not seed_days:
             return None
+        seed = hot_seed if hot_seed is not None else hot.iloc[0:0]
+        if not days and tickers is not None and _seeded_after(seed, tickers, seed_days, start):
+            return None  # every market's hot seed is newer than any archived row could be
         ranks = await self._ranks(tickers)
         archived = await self._frame_rows(days, ranks, start, end) if days else None
         frame = _merge([hot, archived], ranks, hot)
         if not (as_of and start is not None):
             return frame
-        seed = hot_seed if hot_seed is not None else hot.iloc[0:0]
         if seed_days:
             seed = await self._seed(seed_days, ranks, start, seed, hot)
         if seed.empty:
@@ -385,7 +387,13 @@ class ArchiveReader:
         )
         ids = ranks.column("market_id").to_pylist()
         names = ranks.column("market_ticker").to_pylist()
-        open_ids = {i: hot_times.get(t) for i, t in zip(ids, names, strict=True)}
+        # a hot seed after the newest archived day cannot be beaten by the archive
+        newest_end = pd.Timestamp(day_start(max(days) + timedelta(days=1)))
+        open_ids = {
+            i: hot_times.get(t)
+            for i, t in zip(ids, names, strict=True)
+            if t not in hot_times or hot_times[t] < newest_end
+        }
         newest = sorted(days, reverse=True)
         found: list[pa.Table] = []
         batch = 1
@@ -420,6 +428,18 @@ class ArchiveReader:
         newest_rows = newest_rows.sort_values("observed_at", kind="stable")
         newest_rows = newest_rows.drop_duplicates("market_ticker", keep="last")
         return _merge([newest_rows], ranks, like)
+
+
+def _seeded_after(
+    seed: pd.DataFrame, tickers: Sequence[str], seed_days: Sequence[date], start: datetime | None
+) -> bool:
+    """Whether every ticker has a hot seed at or after the end of the newest archived day
+    before `start` (then no archived row can be its last row before `start`)."""
+    if start is None or not seed_days:
+        return True
+    boundary = pd.Timestamp(min(day_start(max(seed_days) + timedelta(days=1)), start))
+    times = dict(zip(seed["market_ticker"], seed["observed_at"], strict=True))
+    return all(t in times and times[t] >= boundary for t in set(tickers))
 
 
 def _merge(
