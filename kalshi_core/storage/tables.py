@@ -7,7 +7,9 @@ DDL that creates it; runtime queries use asyncpg with hand-written SQL.
 Layout choices that matter:
 - `market_snapshots` is range-partitioned by UTC day on `observed_at`; a row references its market
   by an int4 `market_id` and stores `source` as a smallint (0 = rest, 1 = websocket) so a row stays
-  small. Only changed quotes are stored; `market_latest` holds one row per market.
+  small. Only changed quotes are stored; `market_latest` holds one row per market. Both hold the
+  quote as exact integers (migration 0009): prices in int4 micro-dollars, counts in int8
+  centi-contracts; `kalshi_core.units` converts to and from Decimal at the edges.
 - `raw_pages` is range-partitioned by UTC day on `fetched_at` so retention drops whole partitions.
 - `markets.event_ticker IS NULL` marks a placeholder row: a ticker seen in a snapshot before its
   metadata arrived.
@@ -37,6 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 
+from kalshi_core.units import MAX_PRICE_MICROS
+
 metadata = MetaData()
 
 TZ = TIMESTAMP(timezone=True)
@@ -58,18 +62,31 @@ QUOTE_COLUMNS: tuple[str, ...] = (
 """The quote fields, in `MarketSnapshot.quote_key()` order."""
 
 
-def _quote_columns() -> list[Column[object]]:
-    return [Column(name, Numeric, nullable=False) for name in QUOTE_COLUMNS]
+QUOTE_PRICES: tuple[str, ...] = ("yes_bid", "yes_ask", "last_price")
+"""Quote columns holding prices: int4 micro-dollars (`kalshi_core.units`, migration 0009)."""
+QUOTE_COUNTS: tuple[str, ...] = tuple(c for c in QUOTE_COLUMNS if c not in QUOTE_PRICES)
+"""Quote columns holding contract counts: int8 centi-contracts."""
+_PRICE_COMMENT = "micro-dollars: 1 = $0.000001, 1000000 = $1 (migration 0009)"
+_COUNT_COMMENT = "centi-contracts: 1 = 0.01 contract (migration 0009)"
+
+
+def _quote_columns() -> list[Column[int]]:
+    # exact integers (kalshi_core.units converts at the edges): prices in micro-dollars, counts
+    # in centi-contracts, so Kalshi's 6-decimal prices and 2-decimal counts are held exactly
+    return [
+        Column(name, Integer, nullable=False, comment=_PRICE_COMMENT)
+        if name in QUOTE_PRICES
+        else Column(name, BigInteger, nullable=False, comment=_COUNT_COMMENT)
+        for name in QUOTE_COLUMNS
+    ]
 
 
 def _quote_checks(prefix: str) -> list[CheckConstraint]:
-    prices = ("yes_bid", "yes_ask", "last_price")
-    checks = [CheckConstraint(f"{p} >= 0 AND {p} <= 1", name=f"{prefix}_{p}_range") for p in prices]
-    checks += [
-        CheckConstraint(f"{c} >= 0", name=f"{prefix}_{c}_nonneg")
-        for c in QUOTE_COLUMNS
-        if c not in prices
+    checks = [
+        CheckConstraint(f"{p} >= 0 AND {p} <= {MAX_PRICE_MICROS}", name=f"{prefix}_{p}_range")
+        for p in QUOTE_PRICES
     ]
+    checks += [CheckConstraint(f"{c} >= 0", name=f"{prefix}_{c}_nonneg") for c in QUOTE_COUNTS]
     return checks
 
 
@@ -149,8 +166,8 @@ markets = Table(
 market_snapshots = Table(
     "market_snapshots",
     metadata,
-    # Column order is physical order: 8-byte columns first, then 4 and 2, then the varlena
-    # NUMERICs, so no alignment padding is wasted in a row.
+    # Column order is physical order: 8-byte columns first, then 4 and 2, then the quote
+    # (converted in place from NUMERIC by migration 0009, so its columns keep their places).
     Column("observed_at", TZ, nullable=False),
     Column("sequence", BigInteger, nullable=False),
     # References markets.id, deliberately without a FOREIGN KEY (see migration 0001).

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from kalshi_core.storage.database import Database, Repositories
 from kalshi_core.storage.postgres.snapshot_writer import SEEN_LIMIT
 from kalshi_core.storage.repositories import SaveReport
+from kalshi_core.units import micros_to_price
 from tests.builders import T0, build_snapshot
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -33,7 +34,7 @@ async def _rows(db: Database, ticker: str) -> list[tuple[float, Decimal]]:
             " JOIN markets m ON m.id = h.market_id WHERE m.ticker = $1 ORDER BY h.observed_at",
             ticker,
         )
-    return [((r["observed_at"] - T0).total_seconds(), r["yes_bid"]) for r in rows]
+    return [((r["observed_at"] - T0).total_seconds(), micros_to_price(r["yes_bid"])) for r in rows]
 
 
 async def test_late_tick_of_a_slower_tier_keeps_the_later_observation(

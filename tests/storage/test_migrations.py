@@ -1,7 +1,7 @@
 """Contract: the Alembic migrations run from the package on an empty database: up to head,
 down to base (leaving only Alembic's version table), and up again; day partitions are created
 ahead after an upgrade; the SQLAlchemy metadata in `tables.py` matches what the migrations
-build (no drift in tables or columns); the CLI reports the revision.
+build (no drift in tables, columns, column types or comments); the CLI reports the revision.
 """
 
 from __future__ import annotations
@@ -91,6 +91,15 @@ def test_metadata_matches_migrations(empty_database_url: str) -> None:
         d for d in diffs if d[0] in ("add_table", "remove_table", "add_column", "remove_column")
     ]
     assert table_or_column == []
+    # column types and comments agree too (e.g. the integer quote columns of 0009)
+    column_changes = [
+        c
+        for d in diffs
+        if isinstance(d, list)
+        for c in d
+        if c[0] in ("modify_type", "modify_comment")
+    ]
+    assert column_changes == []
 
 
 def test_cli_current(empty_database_url: str) -> None:

@@ -59,7 +59,7 @@ async def test_exact_decimal_round_trip(repos: Repositories, snap: Snap) -> None
         bid_size="1234567.89",
         ask_size="0.01",
         volume="98765432109876.50",
-        volume_24h="12345678901234567890.12",
+        volume_24h="92233720368547758.07",  # the largest count (int8 centi-contracts)
         open_interest="0.00",
     )
     report = await repos.markets.save_many([s])
@@ -67,7 +67,9 @@ async def test_exact_decimal_round_trip(repos: Repositories, snap: Snap) -> None
     [got] = await repos.markets.get_history("KXA-1")
     assert got.quote_key() == s.quote_key()
     assert got.yes_bid == Decimal("0.123456")
-    assert str(got.volume) == "98765432109876.50"
+    # exact, read back in shortest form (stored as integer centi-contracts, no scale is kept)
+    assert str(got.volume) == "98765432109876.5"
+    assert str(got.volume_24h) == "92233720368547758.07"
     assert got.timestamp == s.timestamp
     assert got.source == "rest"
     assert got.sequence == s.sequence
@@ -287,12 +289,40 @@ async def test_out_of_range_rejected_nothing_written(
     assert await _count(db, "SELECT count(*) FROM ingest_polls") == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("yes_bid", "0.1234567", r"stored in micro-dollars \(at most 6 decimal places\)"),
+        ("last_price", "0.0000015", r"stored in micro-dollars"),
+        ("volume", "10.001", r"stored in centi-contracts \(at most 2 decimal places"),
+        ("open_interest", "92233720368547758.08", r"up to 92233720368547758\.07"),
+    ],
+)
+async def test_value_not_storable_exactly_rejected_nothing_written(
+    db: Database, repos: Repositories, snap: Snap, field: str, value: str, message: str
+) -> None:
+    await repos.markets.save_many([snap("KXA-1", 0)])
+    before = await _table_state(db)
+    good = snap("KXA-1", 5, bid="0.47")
+    # valid for the model (any exact Decimal), but not storable without rounding
+    bad = snap("KXA-2", 5, **{_BUILDER_ARG.get(field, field): value})
+    pattern = rf"snapshot #1 \(KXA-2\): {field}=Decimal\('{value}'\) cannot be stored exactly"
+    with pytest.raises(ValueError, match=pattern + ".*" + message):
+        await repos.markets.save_many([good, bad], poll=IngestPoll(tick=T0 + timedelta(seconds=5)))
+    with pytest.raises(ValueError, match=r"snapshot #0 \(KXA-2\).*cannot be stored exactly"):
+        await repos.markets.save(bad)
+    assert await _table_state(db) == before
+
+
+_BUILDER_ARG = {"yes_bid": "bid", "yes_ask": "ask", "last_price": "last"}
+
+
 async def test_failing_batch_leaves_no_partial_tick(
     db: Database, repos: Repositories, snap: Snap
 ) -> None:
     await repos.markets.save_many([snap("KXA-1", 0)])
     before = await _table_state(db)
-    # A bad row mid-batch: the staging table's CHECK rejects the whole COPY.
+    # A bad row mid-batch: its conversion fails while the COPY streams, which aborts it whole.
     good = snap("KXA-1", 5, bid="0.47")
     bad = MarketSnapshot.model_construct(
         **{**good.model_dump(), "market_ticker": "KXA-9", "yes_bid": Decimal("1.5")}
@@ -439,7 +469,7 @@ async def test_quality_of_a_window(
     assert q.crossed == 1
     assert q.out_of_range == 0
     assert q.duplicate_keys == 0
-    assert q.examples == [f"KXA-1 @ {T0.isoformat()}: bid 0.60 ask 0.55 last 0.5000"]
+    assert q.examples == [f"KXA-1 @ {T0.isoformat()}: bid 0.6 ask 0.55 last 0.5"]
     # Judged at the window end: KXA-1 (active) has not changed for 24 h, KXA-2 for 17 h.
     assert q.open_markets == 2
     assert q.stale_open_markets == 2

@@ -10,6 +10,8 @@ again costs ~8 us per row in Python (~4 ms for a 500-row history page), which ca
 few hundred pages per second. Here PostgreSQL writes each item's stored fields as JSON text
 (string concatenation: NUMERIC text goes into the JSON digit for digit, `trim_scale` drops the
 padding so 0.5600 is written 0.56, no float is involved), and Python appends the derived prices.
+Quotes are stored as integers (micro-dollars, centi-contracts: migration 0009); the SQL turns
+them back into exact NUMERICs first, so the JSON is the same as when they were NUMERIC columns.
 
 The derived prices (`yes_price`, `no_price`, `no_bid`, `no_ask`) come from
 `kalshi_core.models.derive_yes_price`, the one definition of `yes_price`, computed with Decimals
@@ -38,7 +40,8 @@ from kalshi_core.models import ONE, derive_yes_price
 from kalshi_core.storage.database import Database
 from kalshi_core.storage.postgres.markets import LATEST_FROM, latest_list_query
 from kalshi_core.storage.repositories import MarketFilter
-from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_NAMES
+from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES, SOURCE_NAMES
+from kalshi_core.units import COUNT_PLACES, PRICE_PLACES
 
 # --- JSON text builders -------------------------------------------------------------------
 # Items are built by string concatenation: `json_build_object` looks up every argument's type
@@ -50,6 +53,18 @@ def _num(expr: str) -> str:
     # NUMERIC text is a valid JSON number (no exponent, no NaN: CHECK constraints keep values
     # finite); trim_scale drops trailing zeros: 0.5600 -> 0.56.
     return f"trim_scale({expr})::text"
+
+
+# One micro-dollar and one centi-contract as NUMERIC literals: 0.000001 and 0.01.
+_MICRO: Final = format(Decimal(1).scaleb(-PRICE_PLACES), "f")
+_CENTI: Final = format(Decimal(1).scaleb(-COUNT_PLACES), "f")
+
+
+def _quote_num(alias: str, column: str) -> str:
+    # integer * NUMERIC is exact (the product has the literal's scale), so trim_scale writes
+    # the same text the NUMERIC column gave: 450000 micro-dollars -> 0.45, 100 centi -> 1.
+    unit = _MICRO if column in QUOTE_PRICES else _CENTI
+    return _num(f"({alias}.{column} * {unit})")
 
 
 def _str(expr: str) -> str:
@@ -84,8 +99,8 @@ _PRICE_TEXT: Final = ("bid_t", "ask_t", "last_t")
 
 def _price_columns(alias: str) -> str:
     return (
-        f"{_num(f'{alias}.yes_bid')} AS bid_t, {_num(f'{alias}.yes_ask')} AS ask_t, "
-        f"{_num(f'{alias}.last_price')} AS last_t"
+        f"{_quote_num(alias, 'yes_bid')} AS bid_t, {_quote_num(alias, 'yes_ask')} AS ask_t, "
+        f"{_quote_num(alias, 'last_price')} AS last_t"
     )
 
 
@@ -98,7 +113,7 @@ def _quote_fields(alias: str) -> list[tuple[str, str]]:
         ("yes_bid", f"{alias}.bid_t"),
         ("yes_ask", f"{alias}.ask_t"),
         ("last_price", f"{alias}.last_t"),
-        *[(c, _num(f"{alias}.{c}")) for c in QUOTE_COLUMNS if c not in _STORED_PRICES],
+        *[(c, _quote_num(alias, c)) for c in QUOTE_COLUMNS if c not in _STORED_PRICES],
     ]
 
 

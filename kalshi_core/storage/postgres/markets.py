@@ -9,7 +9,10 @@ all-or-nothing. A deadlock, serialization failure or key race (none expected: wr
 snapshot-writer lock) is retried, and a partition dropped behind the cache is recreated.
 
 Reads build models with `model_construct`: the rows come from constrained columns (CHECKs, NOT
-NULL, timestamptz), and skipping validation is what keeps the API's history reads cheap.
+NULL, timestamptz), and skipping validation is what keeps the API's history reads cheap. Quote
+columns are exact integers (prices in micro-dollars, counts in centi-contracts, migration 0009):
+models get them back as Decimal (`kalshi_core.units`), DataFrames as float64 divided by the unit
+in SQL (micros / 1e6 is the same double as float(Decimal): both are correctly rounded).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from kalshi_core.storage.postgres.snapshot_writer import (
     Coverage,
     distinct_timestamps,
     prepare_stage,
-    validate_snapshots,
+    row_args,
     write_tick,
 )
 from kalshi_core.storage.repositories import (
@@ -47,14 +50,21 @@ from kalshi_core.storage.repositories import (
     SaveReport,
     SnapshotQuality,
 )
-from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES
+from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES
+from kalshi_core.units import (
+    CENTI_PER_CONTRACT,
+    MAX_PRICE_MICROS,
+    MICROS_PER_DOLLAR,
+    centi_to_count,
+    micros_to_price,
+)
 
 if TYPE_CHECKING:
     from kalshi_core.storage.database import Database
 
 log = get_logger(__name__)
 
-_PRICES: Final = ("yes_bid", "yes_ask", "last_price")
+_PRICES: Final = QUOTE_PRICES
 _MAX_ATTEMPTS: Final = 3
 # The inverse of tables.SOURCE_CODES, typed for MarketSnapshot.source.
 _SOURCE_NAMES: Final[dict[int, SnapshotSource]] = {0: "rest", 1: "websocket"}
@@ -226,15 +236,15 @@ WHERE (markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
            AND EXCLUDED.series_ticker IS DISTINCT FROM markets.series_ticker))
 """
 
-_BAD_QUOTE = "h.yes_bid > h.yes_ask OR " + " OR ".join(f"h.{c} < 0 OR h.{c} > 1" for c in _PRICES)
+_OUT_OF_RANGE = " OR ".join(f"h.{c} < 0 OR h.{c} > {MAX_PRICE_MICROS}" for c in _PRICES)
+_BAD_QUOTE = f"h.yes_bid > h.yes_ask OR {_OUT_OF_RANGE}"
 _QUALITY_STATS = f"""
 SELECT coalesce(sum(n), 0) AS rows, count(*) AS markets,
        coalesce(sum(crossed), 0) AS crossed, coalesce(sum(out_of_range), 0) AS out_of_range
 FROM (
     SELECT h.market_id, count(*) AS n,
            count(*) FILTER (WHERE h.yes_bid > h.yes_ask) AS crossed,
-           count(*) FILTER (WHERE {" OR ".join(f"h.{c} < 0 OR h.{c} > 1" for c in _PRICES)})
-               AS out_of_range
+           count(*) FILTER (WHERE {_OUT_OF_RANGE}) AS out_of_range
     FROM market_snapshots h WHERE h.observed_at >= $1 AND h.observed_at < $2
     GROUP BY h.market_id
 ) per_market
@@ -275,16 +285,12 @@ _FRAME_FLOATS: Final = (
     "open_interest",
 )
 SNAPSHOT_FRAME_COLUMNS: Final = ("market_ticker", "observed_at", *_FRAME_FLOATS)
-
-
-def _row_args(s: MarketSnapshot) -> tuple[Any, ...]:
-    return (
-        s.market_ticker,
-        s.timestamp,
-        SOURCE_CODES[s.source],
-        s.sequence,
-        *(getattr(s, c) for c in QUOTE_COLUMNS),
-    )
+# Exact integers to float64 in SQL: both operands are exact doubles, so the division gives the
+# double nearest the true value, as float(Decimal) does.
+_FRAME_SELECT: Final = ", ".join(
+    f"h.{c}::float8 / {MICROS_PER_DOLLAR if c in _PRICES else CENTI_PER_CONTRACT}"
+    for c in _FRAME_FLOATS
+)
 
 
 def _is_missing_partition(exc: BaseException) -> bool:
@@ -292,12 +298,18 @@ def _is_missing_partition(exc: BaseException) -> bool:
 
 
 def _snapshot_from(row: asyncpg.Record, ticker: str, prefix: str = "") -> MarketSnapshot:
+    quote: dict[str, Any] = {
+        c: micros_to_price(row[f"{prefix}{c}"])
+        if c in _PRICES
+        else centi_to_count(row[f"{prefix}{c}"])
+        for c in QUOTE_COLUMNS
+    }
     return MarketSnapshot.model_construct(
         market_ticker=ticker,
         timestamp=row[f"{prefix}observed_at"],
         source=_SOURCE_NAMES[row[f"{prefix}source"]],
         sequence=row[f"{prefix}sequence"],
-        **{c: row[f"{prefix}{c}"] for c in QUOTE_COLUMNS},
+        **quote,
     )
 
 
@@ -344,9 +356,8 @@ class PostgresMarketRepository:
 
         Same semantics as `save_many` of a single snapshot, without COPY or staging.
         """
-        validate_snapshots([snapshot])
+        args = row_args(0, snapshot)  # validates: nothing is written for a bad snapshot
         self._db.require_writable()
-        args = _row_args(snapshot)
         async with self._db.acquire() as conn:
             for attempt in range(1, _MAX_ATTEMPTS + 1):
                 try:
@@ -583,7 +594,8 @@ class PostgresMarketRepository:
             stale_open_markets=int(open_row["stale"]),
             examples=[
                 f"{r['ticker']} @ {r['observed_at'].isoformat()}: "
-                f"bid {r['yes_bid']} ask {r['yes_ask']} last {r['last_price']}"
+                f"bid {micros_to_price(r['yes_bid'])} ask {micros_to_price(r['yes_ask'])} "
+                f"last {micros_to_price(r['last_price'])}"
                 for r in bad
             ],
         )
@@ -612,9 +624,8 @@ class PostgresMarketRepository:
             args.append(end)
             conds.append(f"h.observed_at < ${len(args)}")
         where = ("WHERE " + " AND ".join(conds)) if conds else ""
-        floats = ", ".join(f"h.{c}::float8" for c in _FRAME_FLOATS)
         sql = (
-            f"SELECT m.ticker, h.observed_at, {floats} FROM market_snapshots h "
+            f"SELECT m.ticker, h.observed_at, {_FRAME_SELECT} FROM market_snapshots h "
             f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
         )
         async with self._db.acquire() as conn:
@@ -626,10 +637,9 @@ class PostgresMarketRepository:
 
     async def _rows_before(self, tickers: Sequence[str] | None, start: datetime) -> pd.DataFrame:
         """Each market's last stored row before `start` (one index probe per market)."""
-        floats = ", ".join(f"h.{c}::float8" for c in _FRAME_FLOATS)
         where = "" if tickers is None else "WHERE m.ticker = ANY($2::text[])"
         sql = (
-            f"SELECT m.ticker, h.observed_at, {floats} FROM markets m "
+            f"SELECT m.ticker, h.observed_at, {_FRAME_SELECT} FROM markets m "
             "CROSS JOIN LATERAL (SELECT * FROM market_snapshots h "
             "  WHERE h.market_id = m.id AND h.observed_at < $1 "
             f"  ORDER BY h.observed_at DESC LIMIT 1) h {where} ORDER BY h.observed_at, m.ticker"

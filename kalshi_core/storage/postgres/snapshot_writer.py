@@ -1,11 +1,12 @@
 """The snapshot write path (`MarketRepository.save_many` / `save`): encoding, checks and SQL.
 
 One tick is written by `write_tick` inside the caller's transaction:
-1. the snapshots are encoded in Python as COPY text (str() of a Decimal is exact and several
-   times cheaper than asyncpg's binary NUMERIC encoder), streamed in chunks so the server parses
-   one chunk while Python encodes the next, into a per-connection temp staging table whose CHECK
-   constraints reject out-of-range prices/counts (NaN, infinity, < 0, > 1) for the whole batch
-   at C speed; a violation becomes a ValueError that names the snapshot;
+1. the snapshots' quotes are converted to the stored integers (`kalshi_core.units`: prices in
+   micro-dollars, counts in centi-contracts; a value that cannot be stored exactly, is out of
+   range or is not a Decimal raises a ValueError naming the snapshot) and streamed by binary
+   COPY (`copy_records_to_table`: fixed-width integers cost the server no parsing) into a
+   per-connection temp staging table; asyncpg sends each buffer while the next rows convert, and
+   a bad row aborts the COPY before anything reaches the stored tables;
 2. the transaction takes the snapshot-writer advisory lock: one writer at a time per database
    (ingestion is a singleton by design), so two writers of the same tick queue instead of
    racing, and the hot statement needs neither ON CONFLICT nor a lock order;
@@ -34,23 +35,28 @@ ticker once, in time order per ticker.
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import asyncpg
 
 from kalshi_core.models import MarketSnapshot
 from kalshi_core.storage.repositories import SaveReport
-from kalshi_core.storage.tables import QUOTE_COLUMNS, SOURCE_CODES, TIER_PREFIXES
+from kalshi_core.storage.tables import (
+    QUOTE_COLUMNS,
+    QUOTE_COUNTS,
+    QUOTE_PRICES,
+    SOURCE_CODES,
+    TIER_PREFIXES,
+)
+from kalshi_core.units import COUNT_PLACES, PRICE_PLACES, count_to_centi, price_to_micros
 
-_ZERO = Decimal(0)
-_ONE = Decimal(1)
-PRICES: Final = ("yes_bid", "yes_ask", "last_price")
-COUNTS: Final = ("yes_bid_size", "yes_ask_size", "volume", "volume_24h", "open_interest")
+PRICES: Final = QUOTE_PRICES
+COUNTS: Final = QUOTE_COUNTS
+_MAX_BIGINT: Final = 2**63 - 1
 
 _Q = ", ".join(QUOTE_COLUMNS)
 
@@ -59,12 +65,10 @@ def _qualified(alias: str) -> str:
     return ", ".join(f"{alias}.{c}" for c in QUOTE_COLUMNS)
 
 
+# The stage's quote columns have the stored types; their values were range-checked while
+# converting (`kalshi_core.units`), so the stage needs no CHECK of its own.
 STAGE: Final = "_snapshot_stage"
 STAGE_COLUMNS: Final = ("ord", "market_ticker", "observed_at", "source", "sequence", *QUOTE_COLUMNS)
-_STAGE_CHECKS = ",\n    ".join(
-    [f"CONSTRAINT {p}_range CHECK ({p} >= 0 AND {p} <= 1)" for p in PRICES]
-    + [f"CONSTRAINT {c}_range CHECK ({c} >= 0 AND {c} < 'Infinity')" for c in COUNTS]
-)
 CREATE_STAGE: Final = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
     ord integer NOT NULL,
@@ -72,8 +76,7 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
     observed_at timestamptz NOT NULL,
     source smallint NOT NULL,
     sequence bigint NOT NULL,
-    {", ".join(f"{c} numeric NOT NULL" for c in QUOTE_COLUMNS)},
-    {_STAGE_CHECKS}
+    {", ".join(f"{c} {'integer' if c in PRICES else 'bigint'} NOT NULL" for c in QUOTE_COLUMNS)}
 ) ON COMMIT DELETE ROWS
 """
 
@@ -277,7 +280,10 @@ SELECT (SELECT count(*) FROM s) AS distinct_keys,
 _ONE_ROW = (
     "(SELECT 0 AS ord, $1::text AS market_ticker, $2::timestamptz AS observed_at,"
     " $3::smallint AS source, $4::bigint AS sequence, "
-    + ", ".join(f"${i + 5}::numeric AS {c}" for i, c in enumerate(QUOTE_COLUMNS))
+    + ", ".join(
+        f"${i + 5}::{'integer' if c in PRICES else 'bigint'} AS {c}"
+        for i, c in enumerate(QUOTE_COLUMNS)
+    )
     + ")"
 )
 BATCH_INSERT_MARKETS: Final = _INSERT_UNKNOWN_MARKETS.format(source=STAGE)
@@ -294,32 +300,87 @@ ROW_WRITE: Final = _write_sql(_ONE_ROW, None)
 WRITER_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('kalshi_snapshot_writer'))"
 """Serializes snapshot writers (save_many and save) for the rest of the transaction."""
 
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-
 
 def validate_snapshots(snapshots: Sequence[MarketSnapshot]) -> None:
-    """Full Python validation with a message naming the row (the row-by-row path uses it;
-    `save_many` checks ranges in the staging table instead, at C speed).
+    """Full Python validation with a message naming the row, before anything is written (the
+    row-by-row path uses it; `save_many` checks the same while converting, see `stage_records`).
 
     `MarketSnapshot` validates on construction, but `model_construct` (or a subclass) can bypass
-    that, and a naive datetime would silently be read in the server's time zone.
+    that, and a naive datetime would silently be read in the server's time zone. Quote values
+    must be storable exactly (`kalshi_core.units`).
     """
     for i, s in enumerate(snapshots):
-        if not isinstance(s, MarketSnapshot):
-            raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
-        _check_time(i, s)
-        for name in PRICES:
-            v = getattr(s, name)
-            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO or v > _ONE:
-                raise ValueError(_range_message(i, s, name))
-        for name in COUNTS:
-            v = getattr(s, name)
-            if not isinstance(v, Decimal) or not v.is_finite() or v < _ZERO:
-                raise ValueError(_range_message(i, s, name))
-        if s.source not in SOURCE_CODES:
-            raise ValueError(f"snapshot #{i} ({s.market_ticker}): unknown source {s.source!r}")
-        if not s.market_ticker:
-            raise ValueError(f"snapshot #{i}: empty market_ticker")
+        row_args(i, s)
+
+
+def row_args(i: int, s: MarketSnapshot) -> tuple[Any, ...]:
+    """Snapshot #`i` checked and as bind arguments of `ROW_INSERT_MARKETS` / `ROW_WRITE`:
+    (ticker, time, source code, sequence, the quote as stored integers)."""
+    if not isinstance(s, MarketSnapshot):
+        raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
+    _check_time(i, s)
+    if not s.market_ticker:
+        raise ValueError(f"snapshot #{i}: empty market_ticker")
+    source = SOURCE_CODES.get(s.source)
+    if source is None:
+        raise ValueError(f"snapshot #{i} ({s.market_ticker}): unknown source {s.source!r}")
+    return (s.market_ticker, s.timestamp, source, _sequence(i, s), *_quote_ints(i, s))
+
+
+def _sequence(i: int, s: MarketSnapshot) -> int:
+    seq = s.sequence
+    if type(seq) is not int or not 0 <= seq <= _MAX_BIGINT:
+        raise ValueError(
+            f"snapshot #{i} ({s.market_ticker}): sequence={seq!r} must be an int in [0, 2**63)"
+        )
+    return seq
+
+
+def _quote_ints(i: int, s: MarketSnapshot) -> tuple[int, ...]:
+    """The quote of snapshot #`i` as stored integers (QUOTE_COLUMNS order), or a ValueError
+    naming the snapshot and the field."""
+    d = s.__dict__
+    try:
+        return (
+            price_to_micros(d["yes_bid"]),
+            price_to_micros(d["yes_ask"]),
+            price_to_micros(d["last_price"]),
+            count_to_centi(d["yes_bid_size"]),
+            count_to_centi(d["yes_ask_size"]),
+            count_to_centi(d["volume"]),
+            count_to_centi(d["volume_24h"]),
+            count_to_centi(d["open_interest"]),
+        )
+    except (ValueError, KeyError):
+        raise ValueError(_quote_message(i, s)) from None
+
+
+def _quote_message(i: int, s: MarketSnapshot) -> str:
+    """Why snapshot #`i`'s quote cannot be stored, naming the first bad field."""
+    for name in QUOTE_COLUMNS:
+        v = getattr(s, name, None)
+        convert = price_to_micros if name in PRICES else count_to_centi
+        try:
+            convert(v)  # type: ignore[arg-type]
+        except ValueError:
+            pass
+        else:
+            continue
+        if not isinstance(v, Decimal):
+            return f"snapshot #{i} ({s.market_ticker}): {name}={v!r} must be a Decimal"
+        if not v.is_finite() or v < 0 or (name in PRICES and v > 1):
+            return _range_message(i, s, name)
+        if name in PRICES:
+            return (
+                f"snapshot #{i} ({s.market_ticker}): {name}={v!r} cannot be stored exactly; "
+                f"prices are stored in micro-dollars (at most {PRICE_PLACES} decimal places)"
+            )
+        return (
+            f"snapshot #{i} ({s.market_ticker}): {name}={v!r} cannot be stored exactly; counts "
+            f"are stored in centi-contracts (at most {COUNT_PLACES} decimal places, "
+            "up to 92233720368547758.07)"
+        )
+    raise AssertionError(f"snapshot #{i}: no bad quote field")  # pragma: no cover
 
 
 def _check_time(i: int, s: MarketSnapshot) -> None:
@@ -351,70 +412,34 @@ def _range_message(i: int, s: MarketSnapshot, name: str) -> str:
     return f"snapshot #{i} ({s.market_ticker}): {name}={v!r} must be a finite Decimal >= 0"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def stage_records(
+    snapshots: Sequence[MarketSnapshot], indices: Sequence[int]
+) -> Iterator[tuple[Any, ...]]:
+    """The batch as staging-table rows for binary COPY, checking types, time zones, sources,
+    sequences and that every quote value can be stored exactly (a ValueError names the row).
 
-
-def encode_stage(
-    snapshots: Sequence[MarketSnapshot], start: int = 0, indices: Sequence[int] | None = None
-) -> bytes:
-    """The batch as COPY text rows for the staging table (checks types, time zones, sources).
-
-    Ranges are not checked here: the staging table's constraints do that for the whole batch.
-    `start` is the index of `snapshots[0]` in the whole batch (the `ord` column), or `indices`
-    gives each row's index in the whole batch.
+    `indices` gives each snapshot's index in the whole batch (the `ord` column).
     """
-    iso_of: dict[datetime, str] = {}
-    lines: list[str] = []
-    append = lines.append
+    checked: set[datetime] = set()
     codes = SOURCE_CODES
-    positions = indices if indices is not None else range(start, start + len(snapshots))
-    for i, s in zip(positions, snapshots, strict=True):
+    for i, s in zip(indices, snapshots, strict=True):
         if type(s) is not MarketSnapshot and not isinstance(s, MarketSnapshot):
             raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
         d = s.__dict__
         ts = d["timestamp"]
-        iso = iso_of.get(ts)
-        if iso is None:
+        if ts not in checked:
             _check_time(i, s)
-            iso = ts.isoformat()
-            iso_of[ts] = iso
+            checked.add(ts)
         ticker = d["market_ticker"]
         if not ticker:
             raise ValueError(f"snapshot #{i}: empty market_ticker")
         source = codes.get(d["source"])
         if source is None:
             raise ValueError(f"snapshot #{i} ({ticker}): unknown source {d['source']!r}")
-        values = [d[c] for c in QUOTE_COLUMNS]
-        for name, v in zip(QUOTE_COLUMNS, values, strict=True):
-            if type(v) is not Decimal:
-                raise ValueError(f"snapshot #{i} ({ticker}): {name}={v!r} must be a Decimal")
-        append(
-            f"{i}\t{ticker}\t{iso}\t{source}\t{int(d['sequence'])}\t" + "\t".join(map(str, values))
-        )
-    text = "\n".join(lines) + "\n"
-    if _COPY_SPECIAL.search("".join(s.market_ticker for s in snapshots)):
-        # Rare: a ticker with a backslash or a control character; escape it for COPY text.
-        text = "".join(
-            "\t".join(_escape(f) if k == 1 else f for k, f in enumerate(line.split("\t"))) + "\n"
-            for line in lines
-        )
-    return text.encode()
-
-
-def _violation_to_value_error(
-    exc: asyncpg.PostgresError, snapshots: Sequence[MarketSnapshot]
-) -> ValueError:
-    """Name the snapshot a staging-table CHECK (or NUMERIC parse) rejected."""
-    detail = getattr(exc, "detail", None) or ""
-    constraint = getattr(exc, "constraint_name", None) or ""
-    field = constraint.removesuffix("_range")
-    m = re.match(r"Failing row contains \((\d+),", detail)
-    if m and field in QUOTE_COLUMNS:
-        i = int(m.group(1))
-        if 0 <= i < len(snapshots):
-            return ValueError(_range_message(i, snapshots[i], field))
-    return ValueError(f"snapshot batch rejected: {exc} {detail}".strip())
+        seq = d["sequence"]
+        if type(seq) is not int or not 0 <= seq <= _MAX_BIGINT:
+            _sequence(i, s)
+        yield (i, ticker, ts, source, seq, *_quote_ints(i, s))
 
 
 def _report(received: int, rows: Sequence[asyncpg.Record]) -> SaveReport:
@@ -437,19 +462,6 @@ async def prepare_stage(conn: asyncpg.Connection) -> None:
     """Create the connection's staging table (outside a transaction: it then lives as long as
     the connection, and ON COMMIT DELETE ROWS empties it after every tick)."""
     await conn.execute(CREATE_STAGE)
-
-
-COPY_CHUNK: Final = 2000
-"""Rows per COPY message: the server parses one chunk while Python encodes the next."""
-
-
-async def _stage_chunks(
-    snapshots: Sequence[MarketSnapshot], indices: Sequence[int]
-) -> AsyncIterator[bytes]:
-    for start in range(0, len(snapshots), COPY_CHUNK):
-        yield encode_stage(
-            snapshots[start : start + COPY_CHUNK], start, indices[start : start + COPY_CHUNK]
-        )
 
 
 def rounds(snapshots: Sequence[MarketSnapshot]) -> list[list[int]]:
@@ -502,14 +514,12 @@ async def write_tick(
         if n:
             await conn.execute(f"DELETE FROM {STAGE}")
         try:
-            await conn.copy_to_table(
-                STAGE,
-                source=_stage_chunks(batch, positions),
-                columns=STAGE_COLUMNS,
-                format="text",
+            await conn.copy_records_to_table(
+                STAGE, records=stage_records(batch, positions), columns=STAGE_COLUMNS
             )
-        except (asyncpg.CheckViolationError, asyncpg.DataError) as exc:
-            raise _violation_to_value_error(exc, snapshots) from exc
+        except asyncpg.DataError as exc:
+            # what the conversion cannot catch, e.g. a NUL byte in a ticker (text cannot hold it)
+            raise ValueError(f"snapshot batch rejected: {exc}") from exc
         if n == 0:
             # One snapshot writer at a time per database (ingestion is a singleton by design):
             # two writers queue instead of racing, and the statement needs neither ON CONFLICT
