@@ -12,7 +12,7 @@ export BENCH_DATABASE_ADMIN_URL="${BENCH_DATABASE_ADMIN_URL:-${DATABASE_URL%/*}/
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$(pwd)/.data/numba_cache}"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(save_many catalogue_scan ingestion_tick backtest_sweep backfill api_load)
+  names=(save_many catalogue_scan ingestion_tick backtest_sweep backfill api_load archive)
 fi
 for name in "${names[@]}"; do
   if [ "$name" = api_load ] && ! command -v wrk >/dev/null; then
