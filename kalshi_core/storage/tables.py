@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Double,
     ForeignKey,
     Identity,
@@ -374,10 +375,34 @@ calibration_results = Table(
     Index("calibration_results_series_computed_idx", "series_ticker", "computed_at"),
 )
 
+# --- migration 10: the Parquet archive of finished days -----------------------------------
+
+# One row per archived (table, UTC day): the verified file and, once the day's partition is
+# dropped, `dropped_at` (readers then take that day from the file; see docs/ARCHIVE.md).
+archived_days = Table(
+    "archived_days",
+    metadata,
+    Column("table_name", Text, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("checksum", Text, nullable=False),
+    Column("written_at", TZ, nullable=False),
+    Column("verified_at", TZ),
+    Column("dropped_at", TZ),
+    PrimaryKeyConstraint("table_name", "day", name="archived_days_pkey"),
+    CheckConstraint("rows >= 0 AND bytes > 0", name="archived_days_counts"),
+    CheckConstraint(
+        "dropped_at IS NULL OR verified_at IS NOT NULL", name="archived_days_dropped_verified"
+    ),
+)
+
 PARTITIONED: dict[str, str] = {"market_snapshots": "observed_at", "raw_pages": "fetched_at"}
 """Day-partitioned tables and their partition key column."""
 
 DATA_TABLES: tuple[str, ...] = (
+    "archived_days",
     "market_snapshots",
     "market_coverage",
     "market_latest",

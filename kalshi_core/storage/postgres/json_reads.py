@@ -32,12 +32,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final
 
+import asyncpg
 import orjson
 
 from kalshi_core.models import ONE, derive_yes_price
 from kalshi_core.storage.database import Database
+from kalshi_core.storage.postgres.archive_reads import archive_reader
 from kalshi_core.storage.postgres.markets import LATEST_FROM, latest_list_query
 from kalshi_core.storage.repositories import MarketFilter
 from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES, SOURCE_NAMES
@@ -318,11 +321,36 @@ class PostgresJsonReads:
         end: datetime | None = None,
     ) -> str | None:
         """Stored snapshots of `ticker`, newest first, `start <= timestamp < end`, as a JSON
-        array; None if the ticker is unknown."""
+        array; None if the ticker is unknown. Days whose partition was archived and dropped
+        are read from their Parquet files, rendered by the same SQL (see archive_reads)."""
         if limit < 1:
             raise ValueError("limit must be >= 1")
+        archive = archive_reader(self._db)
+        plan = await archive.history_plan(start, end)  # None: no archived day in range
+        async with self._db.acquire() as conn:
+            fetch = partial(self._history_rows, conn, ticker)
+            if plan is None:
+                rows = await fetch(limit, start, end, "market_snapshots", [])
+            else:
+                rows = await archive.history(plan, ticker, limit, start, end, fetch)
+            if not rows and await conn.fetchval(_MARKET_EXISTS, ticker) is None:
+                return None
+        return self.derived.items(rows)
+
+    async def _history_rows(
+        self,
+        conn: asyncpg.Connection,
+        ticker: str,
+        limit: int,
+        start: datetime | None,
+        end: datetime | None,
+        relation: str,
+        extra: list[Any],
+    ) -> list[asyncpg.Record]:
+        # `relation`: market_snapshots, or it with archived rows bound as arrays in `extra`
+        # ($4 on, archive_reads.HISTORY_FIRST_PARAM)
         conds = ["h.market_id = (SELECT id FROM markets WHERE ticker = $1)"]
-        args: list[Any] = [ticker, orjson.dumps(ticker).decode(), limit]
+        args: list[Any] = [ticker, orjson.dumps(ticker).decode(), limit, *extra]
         # Literal bounds (not `$n IS NULL OR ...`) so PostgreSQL prunes day partitions.
         if start is not None:
             args.append(start)
@@ -334,16 +362,13 @@ class PostgresJsonReads:
         # that order (Merge Append of the day partitions' backward index scans).
         sql = f"""
             SELECT {_HISTORY_ITEM}, h.bid_t, h.ask_t, h.last_t
-            FROM (SELECT {_HISTORY_COLUMNS} FROM market_snapshots h
+            FROM (SELECT {_HISTORY_COLUMNS} FROM {relation} h
                   WHERE {" AND ".join(conds)}
                   ORDER BY h.observed_at DESC LIMIT $3) h
             ORDER BY h.observed_at DESC
         """
-        async with self._db.acquire() as conn:
-            rows = await conn.fetch(sql, *args)
-            if not rows and await conn.fetchval(_MARKET_EXISTS, ticker) is None:
-                return None
-        return self.derived.items(rows)
+        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+        return rows
 
     async def ping(self) -> None:
         """Raises if the database does not answer."""

@@ -30,6 +30,7 @@ import pandas as pd
 from kalshi_core.logs import get_logger
 from kalshi_core.models import IngestPoll, Market, MarketSnapshot, PriceRange, SnapshotSource
 from kalshi_core.storage.partitions import day_of
+from kalshi_core.storage.postgres.archive_reads import archive_reader
 from kalshi_core.storage.postgres.polls import UPSERT_POLL_ADDING_ROWS, poll_args
 from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_days
 from kalshi_core.storage.postgres.snapshot_writer import (
@@ -631,6 +632,12 @@ class PostgresMarketRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         frame = records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
+        # days whose partition was archived and dropped come from their Parquet files
+        merged = await archive_reader(self._db).snapshot_frame(
+            tickers, start, end, as_of=as_of, hot=frame, hot_seed=seed
+        )
+        if merged is not None:
+            return merged
         if seed is None or seed.empty:
             return frame
         return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed

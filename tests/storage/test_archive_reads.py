@@ -1,0 +1,194 @@
+"""Contract: one read path over hot and archived days.
+
+Rows stored by `save_many` over three days are read (snapshot_frame with and without as-of
+seeds, time bounds and tickers; the API's history JSON with limits and bounds), then the first
+two days are archived and their partitions dropped, and every read is repeated: the frames are
+equal (values, order, dtypes) and the JSON is byte-identical, whether a read touches archived
+days only, hot days only, or both, and whether a market's as-of seed lies in an archived day.
+A read of hot days alone does not look at the archive catalogue again (the dropped days are
+cached); an unknown ticker is still None and a market without rows still [].
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest_asyncio
+
+from kalshi_core.storage.archive import ArchiveStore
+from kalshi_core.storage.database import Database, Repositories
+from kalshi_core.storage.partitions import existing_days
+from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
+from kalshi_core.storage.postgres.archive_reads import archive_reader
+from kalshi_core.storage.postgres.json_reads import PostgresJsonReads
+from tests.builders import build_market, build_snapshot
+
+D1, D2, D3 = date(2025, 6, 10), date(2025, 6, 11), date(2025, 6, 12)
+# "KXPAR-A" < "KXPAR-A2" < "KXPAR-B": rows of one tick are ordered by ticker
+A, A2, B = "KXPAR-A", "KXPAR-A2", "KXPAR-B"
+QUIET = "KXPAR-C"  # changes only until D2 12:00: its seed for D3 lies in an archived day
+EMPTY = "KXPAR-EMPTY"  # known, never quoted
+
+
+def at(day: date, hour: float) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour)
+
+
+async def _store_three_days(repos: Repositories) -> None:
+    rng = random.Random(7)
+    start = at(D1, 0)
+    volume = dict.fromkeys((A, A2, B, QUIET), Decimal("100.00"))
+    await repos.markets.upsert_markets([build_market(EMPTY)])
+    for tick in range(3 * 48):  # every 30 minutes over the three days
+        ts = start + timedelta(minutes=30 * tick)
+        batch = []
+        for ticker in (A, A2, B, QUIET):
+            if ticker == QUIET and ts >= at(D2, 12):
+                continue
+            if rng.random() < 0.3:  # unchanged quotes are not stored: leave some out
+                continue
+            volume[ticker] += Decimal(rng.randrange(1, 10_000)) / 100
+            bid = Decimal(rng.randrange(1, 500_000)) / 1_000_000
+            batch.append(
+                build_snapshot(
+                    ticker,
+                    ts,
+                    bid=bid,
+                    ask=bid + Decimal(rng.randrange(1, 400_000)) / 1_000_000,
+                    last=Decimal(rng.randrange(0, 1_000_001)) / 1_000_000,
+                    bid_size=Decimal(rng.randrange(0, 10**6)) / 100,
+                    ask_size=Decimal(rng.randrange(0, 10**6)) / 100,
+                    volume=volume[ticker],
+                    volume_24h=Decimal(rng.randrange(0, 10**6)) / 100,
+                    open_interest=Decimal(rng.randrange(0, 10**8)) / 100,
+                    source=rng.choice(["rest", "websocket"]),
+                    sequence=tick,
+                )
+            )
+        if batch:
+            await repos.markets.save_many(batch)
+
+
+FRAMES: dict[str, dict[str, Any]] = {
+    "everything": {"tickers": None},
+    "archived only": {"tickers": [A, B], "start": at(D1, 5), "end": at(D1, 9)},
+    "archived and hot, as of": {
+        "tickers": [A, A2, B, QUIET],
+        "start": at(D2, 12.25),
+        "end": at(D3, 6),
+        "as_of": True,
+    },
+    "hot, seeds archived": {"tickers": [QUIET, A, EMPTY], "start": at(D3, 1), "as_of": True},
+    "hot, seeds hot": {"tickers": [A, B], "start": at(D3, 3), "as_of": True},
+    "as of the first instant": {"tickers": None, "start": at(D1, 0), "as_of": True},
+    "open end from an archived day": {"tickers": [A2], "start": at(D2, 20)},
+}
+HISTORIES: dict[str, tuple[str, int, datetime | None, datetime | None]] = {
+    "newest 500": (A, 500, None, None),
+    "newest 5 (hot rows fill the page)": (A, 5, None, None),
+    "a page across the boundary": (B, 60, None, None),
+    "archived only": (A, 10, at(D1, 6), at(D1, 12)),
+    "until inside an archived day": (A2, 7, None, at(D2, 3)),
+    "from inside an archived day": (A2, 500, at(D2, 22), None),
+    "the quiet market": (QUIET, 20, None, at(D3, 12)),
+    "a market without rows": (EMPTY, 10, None, None),
+    "an unknown ticker": ("KXPAR-NOPE", 10, None, None),
+}
+
+
+async def _read_all(
+    repos: Repositories, reads: PostgresJsonReads
+) -> tuple[dict[str, pd.DataFrame], dict[str, str | None]]:
+    frames = {}
+    for name, kw in FRAMES.items():
+        frames[name] = await repos.markets.snapshot_frame(
+            kw["tickers"], kw.get("start"), kw.get("end"), as_of=kw.get("as_of", False)
+        )
+    histories = {
+        name: await reads.history(ticker, limit, start, end)
+        for name, (ticker, limit, start, end) in HISTORIES.items()
+    }
+    return frames, histories
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def archive_store(clean_db: Database, tmp_path: Path) -> AsyncIterator[ArchiveStore]:
+    store = ArchiveStore(str(tmp_path / "archive"))
+    archive_reader(clean_db).use_store(store)
+    yield store
+    async with clean_db.acquire() as conn:
+        await conn.execute("DELETE FROM archived_days")
+    archive_reader(clean_db).use_store(ArchiveStore(str(tmp_path / "unused")))
+
+
+async def test_an_archived_day_reads_like_a_hot_day(
+    repos: Repositories, archive_store: ArchiveStore
+) -> None:
+    await _store_three_days(repos)
+    reads = PostgresJsonReads(repos.db, count_cache_s=0)
+    hot_frames, hot_histories = await _read_all(repos, reads)
+    # the data exercises what it should
+    assert len(hot_frames["everything"]) > 300
+    assert hot_frames["everything"]["observed_at"].duplicated().any()  # ties ordered by ticker
+    seeds = hot_frames["hot, seeds archived"]
+    assert (seeds["observed_at"] < at(D3, 1)).sum() == 2  # QUIET's and A's seeds
+    assert hot_histories["an unknown ticker"] is None
+    assert hot_histories["a market without rows"] == "[]"
+
+    archive = PostgresArchiveRepository(repos.db, archive_store)
+    for day in (D1, D2):
+        assert await archive.archive_day("market_snapshots", day, today=D3 + timedelta(days=9))
+    assert await archive.drop_expired("market_snapshots", hot_days=1, today=D3 + timedelta(1)) == [
+        D1,
+        D2,
+    ]
+    async with repos.db.acquire() as conn:
+        assert {D1, D2}.isdisjoint(await existing_days(conn, "market_snapshots"))
+
+    frames, histories = await _read_all(repos, reads)
+    for name, expected in hot_frames.items():
+        pd.testing.assert_frame_equal(frames[name], expected, check_exact=True, obj=name)
+    for name, expected_json in hot_histories.items():
+        assert histories[name] == expected_json, name
+
+
+async def test_a_hot_read_does_not_query_the_archive(
+    repos: Repositories, archive_store: ArchiveStore
+) -> None:
+    await repos.markets.save_many([build_snapshot(A, at(D3, 1))])
+    reader = archive_reader(repos.db)
+    reader.forget()
+    reads = PostgresJsonReads(repos.db, count_cache_s=0)
+    await reads.history(A, 10, at(D3, 0))
+    loads = reader.loads
+    for _ in range(5):
+        await reads.history(A, 10, at(D3, 0))
+        await repos.markets.snapshot_frame([A], at(D3, 0), as_of=True)
+    assert reader.loads == loads
+
+
+async def test_a_drop_by_another_process_is_seen_after_the_ttl(
+    repos: Repositories, archive_store: ArchiveStore, database_url: str
+) -> None:
+    await _store_three_days(repos)
+    reads = PostgresJsonReads(repos.db, count_cache_s=0)
+    before = await reads.history(A, 500)
+    reader = archive_reader(repos.db)
+    reader.ttl_s = 0.0
+    try:
+        other = await Database.connect(database_url, max_size=2)
+        try:
+            archive = PostgresArchiveRepository(other, archive_store)
+            await archive.archive_day("market_snapshots", D1, today=D3)
+            assert await archive.drop_expired("market_snapshots", hot_days=1, today=D3) == [D1]
+        finally:
+            await other.close()
+        assert await reads.history(A, 500) == before
+    finally:
+        reader.ttl_s = 30.0
