@@ -36,6 +36,7 @@ from typing import Any, Final
 import duckdb
 import fsspec
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 ARCHIVED_TABLES: Final = ("market_snapshots",)
 """Day-partitioned tables whose finished days are archived. The history tables
@@ -279,7 +280,5 @@ class ArchiveStore:
         return RowChecksum.from_row(row)
 
     def file_schema(self, path: str) -> pa.Schema:
-        import pyarrow.parquet as pq
-
         with self.fs.open(path, "rb") as f:
             return pq.read_schema(f)
