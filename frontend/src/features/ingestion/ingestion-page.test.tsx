@@ -102,6 +102,10 @@ describe("ingestion page", () => {
     expect(gap?.querySelector(".bg-status-idle")).not.toBeNull();
     expect(card.textContent).toContain("not running for 3 h 10 min today");
     expect(card.textContent).toContain("600 not running");
+    // the headline is the poller's record while it ran, not the hours it was off
+    const [headline] = within(card).getAllByTestId("running-ratio");
+    expect(headline?.textContent).toMatch(/^100(\.0)?% ok while running$/);
+    expect(card.textContent).toContain("of every tick of the period");
   });
 
   it("words and colours not running apart from failing", async () => {

@@ -58,13 +58,18 @@ function Coverage({ label, c }: { label: string; c: Schemas["CoverageOut"] | nul
   return (
     <div>
       <dt className="text-muted-foreground text-xs uppercase">{label}</dt>
-      <dd className="text-lg font-semibold tabular-nums">{formatPercent(c.ratio)}</dd>
+      {/* The headline is what the poller did while it ran: hours the workbench was off are not
+          its failures (they are counted apart, as "not running"). */}
+      <dd className="text-lg font-semibold tabular-nums" data-testid="running-ratio">
+        {formatPercent(c.running_ratio)}{" "}
+        <span className="text-muted-foreground text-xs font-normal">ok while running</span>
+      </dd>
       <dd className="text-muted-foreground text-xs tabular-nums">
         {formatCount(c.ok)} / {formatCount(c.expected)} ticks ok · {formatCount(c.failed)} failed (
         {formatCount(c.errors)} errors) · {formatCount(c.not_running)} not running
       </dd>
       <dd className="text-muted-foreground text-xs tabular-nums">
-        {formatPercent(c.running_ratio)} ok while running
+        {formatPercent(c.ratio)} of every tick of the period
       </dd>
     </div>
   );
