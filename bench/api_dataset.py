@@ -109,16 +109,18 @@ FROM (SELECT i, (i - 1) / %(per_event)s + 1 AS ev FROM generate_series(1, %(mark
 _IDENTITY_SQL = "SELECT setval(pg_get_serial_sequence('markets', 'id'), %(markets)s)"
 
 # The quote of market m at row k: a bid in cents 1..89, a 1-3 cent spread, a last price inside
-# it, sizes and volumes growing with k. Same expression for history and latest.
+# it, sizes and volumes growing with k, in whole contracts. Same expression for history and
+# latest; stored as the columns hold them (migration 0009): prices in micro-dollars (1 cent =
+# 10,000), counts in centi-contracts (1 contract = 100).
 _QUOTE_SELECT = """
-       (b / 100.0)::numeric(10, 4),
-       ((b + 1 + (m + k) %% 3) / 100.0)::numeric(10, 4),
-       ((b + (m * 3 + k) %% 2) / 100.0)::numeric(10, 4),
-       ((m * 13 + k * 7) %% 500 + 1)::numeric(12, 2),
-       ((m * 17 + k * 11) %% 500 + 1)::numeric(12, 2),
-       (k * 10 + m %% 100)::numeric(14, 2),
-       ((k * 10) %% 5000)::numeric(14, 2),
-       (k * 3 + m %% 50)::numeric(14, 2)
+       b * 10000,
+       (b + 1 + (m + k) %% 3) * 10000,
+       (b + (m * 3 + k) %% 2) * 10000,
+       ((m * 13 + k * 7) %% 500 + 1)::bigint * 100,
+       ((m * 17 + k * 11) %% 500 + 1)::bigint * 100,
+       (k * 10 + m %% 100)::bigint * 100,
+       ((k * 10) %% 5000)::bigint * 100,
+       (k * 3 + m %% 50)::bigint * 100
 """
 # No ORDER BY: PostgreSQL runs the tick series as the outer loop, so rows land tick-major (every
 # market's row for tick k, then tick k+1), the layout live ingestion produces: a market's history

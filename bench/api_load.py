@@ -185,7 +185,8 @@ class TickWriter:
                 with conn, conn.cursor() as cur:
                     cur.execute(
                         "UPDATE market_latest SET observed_at = now(), "
-                        "volume = volume + 1 WHERE market_id BETWEEN %s AND %s",
+                        # one more contract: counts are centi-contracts (migration 0009)
+                        "volume = volume + 100 WHERE market_id BETWEEN %s AND %s",
                         (first, first + 999),
                     )
                 self.ticks += 1

@@ -1,4 +1,5 @@
-"""Benchmark: `save_many` per tick vs the row-by-row `save` loop, and bytes per stored row.
+"""Benchmark: `save_many` per tick vs the row-by-row `save` loop and vs a bare binary COPY of the
+same rows, and bytes per stored row.
 
     .venv/bin/python -m bench.save_many [--ticks 100] [--markets 10000] [--loop-sample 20000]
 
@@ -11,9 +12,16 @@ dropped at the end):
 - `save` loop: `--loop-sample` snapshots of other markets on another day, one call per
   snapshot; its rate is extrapolated to the full size (stated in the output).
 - bytes/row: pg_total_relation_size (heap + indexes + TOAST) of the save_many day partition
-  after VACUUM ANALYZE, divided by its rows; heap and index shares are reported too, and the
-  same after `partitions.compact_partition` (what a finished day costs).
-Goals: save_many >= 100,000 rows/s and >= 50x the loop; <= 100 bytes/row.
+  after VACUUM ANALYZE, divided by its rows (bytes per hot row); heap and index shares are
+  reported too, and the same after `partitions.compact_partition` (what a finished day costs).
+- bare binary COPY: the rows save_many stored, read back, the partition emptied (a fresh table
+  state, as save_many started from), then written again tick by tick with
+  `copy_records_to_table` into the same partitioned `market_snapshots`: no staging, change
+  detection, `market_latest`, coverage or Decimal conversion, i.e. what the hardware does with
+  the same rows. Its records are built before the clock starts. `save_many / bare_copy` compares
+  rows written per second; bytes per hot row are reported after this write too.
+Goals: save_many >= 100,000 rows/s and >= 50x the loop; save_many >= 80% of the bare binary
+COPY's rows/s (issue 14); <= 80 bytes per hot row.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from kalshi_core.models import IngestPoll, MarketSnapshot
 from kalshi_core.storage.database import Database, init_connection, repositories
 from kalshi_core.storage.migrate import upgrade
 from kalshi_core.storage.partitions import compact_partition
+from kalshi_core.storage.tables import QUOTE_COLUMNS
 
 BENCH_DAY = datetime(2026, 1, 15, tzinfo=UTC)
 LOOP_DAY = datetime(2026, 1, 14, tzinfo=UTC)
@@ -144,6 +153,36 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def _total_bytes(conn: asyncpg.Connection, part: str) -> int:
+    return int(await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part))
+
+
+async def _bare_copy(db: Database, part: str, backend: int) -> dict[str, Any]:
+    """The rows stored in `part`, written again by a bare binary COPY per tick into the emptied
+    partition (see the module docstring)."""
+    columns = ["observed_at", "sequence", "market_id", "source", *QUOTE_COLUMNS]
+    async with db.acquire() as conn:
+        stored = await conn.fetch(
+            f"SELECT {', '.join(columns)} FROM {part} ORDER BY observed_at, market_id"
+        )
+        ticks: dict[datetime, list[tuple[Any, ...]]] = {}
+        for r in stored:
+            ticks.setdefault(r["observed_at"], []).append(tuple(r))
+        del stored
+        await conn.execute(f"TRUNCATE {part}")
+        await conn.execute(f"VACUUM ANALYZE {part}")
+        t0 = time.perf_counter()
+        c0, b0 = time.process_time(), _backend_cpu_s(backend)
+        for batch in ticks.values():
+            await conn.copy_records_to_table("market_snapshots", records=batch, columns=columns)
+        seconds = time.perf_counter() - t0
+        cpu = _cpu_since(c0, b0, backend)
+        await conn.execute(f"VACUUM ANALYZE {part}")
+        rows = int(await conn.fetchval(f"SELECT count(*) FROM {part}"))
+        size = await _total_bytes(conn, part)
+    return {"rows": rows, "seconds": seconds, "cpu": cpu, "bytes": size}
+
+
 async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -> dict[str, Any]:
     repos = repositories(db)
     interval = timedelta(seconds=5)
@@ -202,7 +241,7 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
     async with db.acquire() as conn:
         await conn.execute(f"VACUUM ANALYZE {part}")
         rows = int(await conn.fetchval(f"SELECT count(*) FROM {part}"))
-        total = int(await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part))
+        total = await _total_bytes(conn, part)
         heap = int(await conn.fetchval("SELECT pg_relation_size($1::regclass)", part))
         indexes = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
         avg_width = await conn.fetchval(f"SELECT avg(pg_column_size(t.*))::float8 FROM {part} t")
@@ -212,6 +251,8 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
             await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", part)
         )
         indexes_compact = int(await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part))
+    bare = await _bare_copy(db, part, backend)
+    bare_rate = bare["rows"] / bare["seconds"] if bare["seconds"] else 0.0
     per_tick.sort()
     cpu_note = (
         "python process CPU + PostgreSQL backend CPU of the timed calls: what the work costs "
@@ -243,6 +284,14 @@ async def _measure(db: Database, rng: random.Random, args: argparse.Namespace) -
             "cpu_seconds": round(loop_cpu, 3) if cpu_ok else None,
             "rows_per_cpu_s": round(len(loop_snaps) / loop_cpu) if cpu_ok and loop_cpu else None,
         },
+        "bare_copy": {
+            "rows": bare["rows"],
+            "seconds": round(bare["seconds"], 3),
+            "rows_per_s": round(bare_rate),
+            "cpu_seconds": round(bare["cpu"], 3) if cpu_ok else None,
+            "bytes_per_hot_row": round(bare["bytes"] / bare["rows"], 1) if bare["rows"] else None,
+        },
+        "save_many_vs_bare_copy": round(many_rate_written / bare_rate, 3) if bare_rate else None,
         "speedup": round(many_rate_received / loop_rate, 1),
         "speedup_cpu": round((received / many_cpu) / (len(loop_snaps) / loop_cpu), 1)
         if cpu_ok and many_cpu and loop_cpu
@@ -274,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     result = asyncio.run(run(args))
     print(json.dumps(result, indent=2))
     sm, loop, size = result["save_many"], result["save_loop"], result["bytes_per_row"]
+    bare = result["bare_copy"]
     print(
         f"\nsave_many: {sm['snapshots_per_s']:,} snapshots/s ({sm['rows_written_per_s']:,} rows "
         f"written/s) over {sm['snapshots']:,} snapshots; save loop: {loop['rows_per_s']:,} rows/s "
@@ -282,7 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{size['total']} bytes/row (heap {size['heap']}, indexes {size['indexes']}), "
         f"{size['total_after_compaction']} after compact_partition; "
         f"CPU-time based: save_many {sm['snapshots_per_cpu_s']} snapshots/CPU-s, "
-        f"loop {loop['rows_per_cpu_s']} rows/CPU-s, ratio {result['speedup_cpu']}x",
+        f"loop {loop['rows_per_cpu_s']} rows/CPU-s, ratio {result['speedup_cpu']}x; "
+        f"bare binary COPY of the same rows: {bare['rows_per_s']:,} rows/s "
+        f"({bare['bytes_per_hot_row']} bytes/row), save_many / bare_copy "
+        f"{result['save_many_vs_bare_copy']}",
         file=sys.stderr,
     )
     return 0
