@@ -377,8 +377,9 @@ calibration_results = Table(
 
 # --- migration 10: the Parquet archive of finished days -----------------------------------
 
-# One row per archived (table, UTC day): the verified file and, once the day's partition is
-# dropped, `dropped_at` (readers then take that day from the file; see docs/ARCHIVE.md).
+# One row per archived (table, UTC day): the verified file; once readers take the day from the
+# file, `retired_at` (migration 11); once the day's partition is dropped, `dropped_at`
+# (see docs/ARCHIVE.md).
 archived_days = Table(
     "archived_days",
     metadata,
@@ -395,6 +396,13 @@ archived_days = Table(
     CheckConstraint("rows >= 0 AND bytes > 0", name="archived_days_counts"),
     CheckConstraint(
         "dropped_at IS NULL OR verified_at IS NOT NULL", name="archived_days_dropped_verified"
+    ),
+    Column("retired_at", TZ),
+    CheckConstraint(
+        "retired_at IS NULL OR verified_at IS NOT NULL", name="archived_days_retired_verified"
+    ),
+    CheckConstraint(
+        "dropped_at IS NULL OR retired_at IS NOT NULL", name="archived_days_dropped_retired"
     ),
 )
 
