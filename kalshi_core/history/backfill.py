@@ -9,7 +9,8 @@
 How a run goes:
 1. read the historical cutoff, resolve the universe to the markets open during the window
    (`kalshi_core.history.universe`) and upsert their metadata (results and fees are what a
-   backtest needs, and settled markets never reach the ingestion listings);
+   backtest needs, and settled markets never reach the ingestion listings), with from when
+   each close was known (`kalshi_core.closes`: the history precedes our copy of the metadata);
 2. fetch the days in chunks (`days_per_fetch`): trades split at the trades cutoff, candles per
    market by the market cutoff (`kalshi_core.history.routing`), requests running concurrently
    within the shared rate limit; the next chunk is fetched while the current one is written;
@@ -32,6 +33,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any, Literal, TypeVar
 
+from kalshi_core.closes import known_close
 from kalshi_core.history.routing import (
     BATCH_MAX_CANDLES,
     CANDLE_PERIODS,
@@ -101,6 +103,9 @@ class BackfillReport:
     calls_other: int = 0  # cutoff, market listings
     cutoff_refetches: int = 0
     rerouted_markets: int = 0
+    # rows added to market_close_times for the upserted markets (`kalshi_core.closes`)
+    closes_known_from_open: int = 0
+    closes_known_at_close: int = 0
     wall_s: float = 0.0
 
     @property
@@ -135,6 +140,8 @@ class BackfillReport:
             "rate_wait_s": round(self.rate_wait_s, 3),
             "cutoff_refetches": self.cutoff_refetches,
             "rerouted_markets": self.rerouted_markets,
+            "closes_known_from_open": self.closes_known_from_open,
+            "closes_known_at_close": self.closes_known_at_close,
             "wall_s": round(self.wall_s, 3),
         }
         if self.period_minutes is not None:
@@ -271,6 +278,21 @@ class HistoryBackfill:
         report.markets_live = report.markets - report.markets_historical
         if self.markets_repo is not None and markets:
             await self.markets_repo.upsert_markets([m.market for m in markets])
+            # The history reaches back before we stored the market: record from when its
+            # close was known (from the open when Kalshi says it cannot close early).
+            closes = []
+            for m in markets:
+                close = known_close(
+                    m.ticker,
+                    m.market.close_time,
+                    can_close_early=m.market.can_close_early,  # always sent by Kalshi
+                    open_time=m.market.open_time,
+                )
+                if close is not None:
+                    closes.append(close)
+            recorded = await self.history.record_known_closes(closes)
+            report.closes_known_from_open = recorded.from_open
+            report.closes_known_at_close = recorded.at_close
         state = _RunState(cutoff[0], {m.ticker: m.historical for m in markets})
         tickers = [m.ticker for m in markets]
         chunks = _chunked(days_between(start, end), per_fetch)

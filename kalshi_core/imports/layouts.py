@@ -168,6 +168,7 @@ MARKET_FIELDS: Final = (
     Field("is_mve", (Source("is_mve", v.boolean),)),
     Field("mve_collection_ticker", (Source("mve_collection_ticker", v.text),)),
     Field("updated_at", (Source("updated_time", _time_or_zero),)),
+    Field("created_time", (Source("created_time", _time_or_zero),)),
     Field("fetched_at", (Source("_fetched_at", _time_assume_utc),)),
 )
 # Defaults of Market fields a present-but-empty cell stands for.
@@ -177,7 +178,13 @@ _MARKET_EMPTY: Final[dict[str, object]] = {
     "market_type": "binary",
     "can_close_early": False,
 }
-_NOT_MARKET_FIELDS: Final = frozenset({"mve_collection_ticker", "fetched_at"})
+_NOT_MARKET_FIELDS: Final = frozenset({"mve_collection_ticker", "fetched_at", "created_time"})
+# Staged with a market's fields for the close rule (`kalshi_core.closes`), not `Market` fields
+# (the loader takes them out): `can_close_early` as the dump itself said it (left out when it
+# did not: no column, or an empty cell, which the market still stores as false) and the
+# market's `created_time` (the open when no `open_time` is given).
+CLOSE_SAID: Final = "_can_close_early_said"
+CREATED: Final = "_created_time"
 
 FIELDS: Final[dict[Kind, tuple[Field, ...]]] = {
     "trades": TRADE_FIELDS,
@@ -383,6 +390,10 @@ class RowMapper:
             return None
         ticker: str = f["ticker"]
         fields: dict[str, object] = {}
+        if f.get("can_close_early") is not None:
+            fields[CLOSE_SAID] = f["can_close_early"]
+        if f.get("created_time") is not None:
+            fields[CREATED] = v.canonical_time(f["created_time"])
         for name, value in f.items():
             if name == "ticker" or name in _NOT_MARKET_FIELDS:
                 continue

@@ -16,7 +16,9 @@ How an import goes:
    skipped; with different values it refuses the import, naming where each version is;
 4. trades and candles are upserted from staging; markets are merged with what is stored (a
    field the dump does not hold keeps its stored value) and written through
-   `MarketRepository.upsert_markets`, only those that change; then the session commits.
+   `MarketRepository.upsert_markets`, only those that change; from when each market's close
+   was known is recorded (`kalshi_core.closes`: from the open when the dump says the market
+   cannot close early, else at the close); then the session commits.
 
 An exception anywhere before the commit leaves `market_trades` and `market_candles` as they
 were. Markets are written by the markets repository in chunks after the whole input has been
@@ -29,13 +31,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import orjson
 
+from kalshi_core.closes import KnownClose, known_close
 from kalshi_core.imports.files import DumpReader, ReadError, discover, open_reader
-from kalshi_core.imports.layouts import KINDS, Kind, RowMapper, detect_kind
+from kalshi_core.imports.layouts import CLOSE_SAID, CREATED, KINDS, Kind, RowMapper, detect_kind
 from kalshi_core.imports.problems import MAX_LISTED, DumpImportError, Problem, ProblemLog
 from kalshi_core.logs import get_logger
 from kalshi_core.models import Market
@@ -79,6 +83,10 @@ class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     tables: dict[str, ImportCounts] = field(default_factory=dict)
     markets_older_than_stored: int = 0
+    # rows added to market_close_times (`kalshi_core.closes`): closes known from the open (the
+    # dump says the market cannot close early) and closes known only at the close
+    closes_known_from_open: int = 0
+    closes_known_at_close: int = 0
     wall_s: float = 0.0
 
     @property
@@ -95,6 +103,8 @@ class ImportReport:
             "rows_read": self.rows_read,
             "skipped_duplicates": self.duplicates,
             "markets_older_than_stored": self.markets_older_than_stored,
+            "closes_known_from_open": self.closes_known_from_open,
+            "closes_known_at_close": self.closes_known_at_close,
             "wall_s": round(self.wall_s, 3),
         }
         for table, c in self.tables.items():
@@ -127,6 +137,11 @@ class ImportReport:
                     f"  {table}: {c.inserted} inserted, {c.updated} updated, {c.unchanged} "
                     f"unchanged, {c.duplicates} duplicate rows skipped"
                 )
+        if self.closes_known_from_open or self.closes_known_at_close:
+            lines.append(
+                f"  closes: {self.closes_known_from_open} known from the market's open (cannot "
+                f"close early), {self.closes_known_at_close} known only at the close"
+            )
         if self.markets_older_than_stored:
             lines.append(
                 f"  markets: {self.markets_older_than_stored} kept as stored (stored "
@@ -211,11 +226,27 @@ def merge_market(staged: StagedMarket) -> Market:
     stored value. A dump without `updated_time` is metadata of unknown age: the result carries
     none, which `upsert_markets` lets overwrite (see docs/IMPORT.md)."""
     fields = orjson.loads(staged.fields_json)
+    for key in (CLOSE_SAID, CREATED):
+        fields.pop(key, None)
     base = staged.stored.model_dump() if staged.stored is not None else {}
     merged = {**base, **fields, "ticker": staged.ticker}
     if "updated_at" not in fields:
         merged["updated_at"] = None
     return Market.model_validate(merged)
+
+
+def market_close(staged: StagedMarket, market: Market) -> KnownClose | None:
+    """From when the close of an imported market was known (`kalshi_core.closes`): from its
+    open when the dump itself says it cannot close early, else at its close."""
+    fields = orjson.loads(staged.fields_json)
+    created = fields.get(CREATED)
+    return known_close(
+        market.ticker,
+        market.close_time,
+        can_close_early=fields.get(CLOSE_SAID),
+        open_time=market.open_time,
+        created_time=None if created is None else datetime.fromisoformat(created),
+    )
 
 
 def market_change(new: Market, old: Market | None) -> Literal["insert", "update", "same", "stale"]:
@@ -289,16 +320,27 @@ async def import_dump(
             report.tables[counts.table] = counts
 
         done = {"insert": 0, "update": 0, "same": 0, "stale": 0}
+        from_open = at_close = 0
         async for chunk in session.staged_markets(market_chunk):
             changed: list[Market] = []
+            closes: list[KnownClose] = []
             for staged_market in chunk:
                 market = merge_market(staged_market)
                 what = market_change(market, staged_market.stored)
                 done[what] += 1
                 if what in ("insert", "update"):
                     changed.append(market)
+                # Unchanged markets too: an import cut short after its markets were written
+                # is completed by running it again. A stale row says nothing of the stored close.
+                close = None if what == "stale" else market_close(staged_market, market)
+                if close is not None:
+                    closes.append(close)
             if changed:
                 await markets.upsert_markets(changed)
+            if closes:
+                recorded = await session.record_known_closes(closes)
+                from_open += recorded.from_open
+                at_close += recorded.at_close
         m = staged["markets"]
         report.tables = {
             "markets": ImportCounts(
@@ -311,6 +353,8 @@ async def import_dump(
             **report.tables,
         }
         report.markets_older_than_stored = done["stale"]
+        report.closes_known_from_open = from_open
+        report.closes_known_at_close = at_close
     report.wall_s = time.perf_counter() - t0
     log.info("dump imported", extra=report.metadata())
     return report

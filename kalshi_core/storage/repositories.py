@@ -23,6 +23,7 @@ from typing import (
     runtime_checkable,
 )
 
+from kalshi_core.closes import ClosesRecorded, KnownClose
 from kalshi_core.models import (
     BacktestResult,
     Candle,
@@ -405,6 +406,11 @@ class HistoryImportSession(Protocol):
         stored market; callers merge and write through `MarketRepository.upsert_markets`."""
         ...
 
+    async def record_known_closes(self, closes: Sequence[KnownClose]) -> ClosesRecorded:
+        """`HistoryRepository.record_known_closes` inside the session's transaction (for the
+        markets just written through the markets repository)."""
+        ...
+
 
 @runtime_checkable
 class HistoryRepository(Protocol):
@@ -451,6 +457,13 @@ class HistoryRepository(Protocol):
 
     def import_session(self) -> AbstractAsyncContextManager[HistoryImportSession]:
         """A dump import's staging session, one transaction (see `HistoryImportSession`)."""
+        ...
+
+    async def record_known_closes(self, closes: Sequence[KnownClose]) -> ClosesRecorded:
+        """Record from when the closes of markets written after the fact were known
+        (`kalshi_core.closes`: from the open when scheduled, else at the close) in
+        `market_close_times`, only where the stored history has nothing at or before that time
+        and never saw the close change; idempotent. Returns the rows added."""
         ...
 
     async def trade_frame(

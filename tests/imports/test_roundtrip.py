@@ -121,7 +121,6 @@ async def test_public_parquet_layout(
         "volume",
         "volume_24h",
         "open_interest",
-        "created_time",
     }
     assert report.files[1].ignored_columns == ["_fetched_at"]
 

@@ -5,7 +5,9 @@ written. So the session is one transaction on one connection: validated rows are
 chunks into temporary staging tables (dropped at commit) as the files stream, duplicates and
 conflicts are found by SQL over the whole input, and the trades and candles are upserted from
 staging with one statement each. Markets are read back from staging in ticker order, each with
-its stored metadata, for the caller to merge and write through the markets repository.
+its stored metadata, for the caller to merge and write through the markets repository; then
+the caller records from when their closes were known (`record_known_closes`), in this
+transaction.
 
 Writing the same dump twice changes nothing: an upsert skips a row equal to the stored one (no
 new row version), and a dump that does not say a trade's taker side, a block-trade flag or a
@@ -20,6 +22,8 @@ from typing import Final
 
 import asyncpg
 
+from kalshi_core.closes import ClosesRecorded, KnownClose
+from kalshi_core.storage.postgres.known_closes import record_known_closes
 from kalshi_core.storage.postgres.markets import MARKET_SELECT, market_from_row
 from kalshi_core.storage.repositories import (
     ImportConflict,
@@ -272,6 +276,9 @@ class PostgresImportSession:
                 )
             )
         return out
+
+    async def record_known_closes(self, closes: Sequence[KnownClose]) -> ClosesRecorded:
+        return await record_known_closes(self._conn, closes, command_timeout=STATEMENT_TIMEOUT_S)
 
     async def staged_markets(self, chunk: int) -> AsyncIterator[builtins.list[StagedMarket]]:
         if chunk < 1:

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from kalshi_core.closes import ClosesRecorded, KnownClose
 from kalshi_core.models import Candle, Trade
 from kalshi_core.storage.postgres.dump_imports import PostgresImportSession
+from kalshi_core.storage.postgres.known_closes import record_known_closes
 from kalshi_core.storage.postgres.markets import records_frame
 
 if TYPE_CHECKING:
@@ -242,6 +244,13 @@ class PostgresHistoryRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return records_frame(rows, CANDLE_FRAME_COLUMNS, time_column="end_time")
+
+    async def record_known_closes(self, closes: Sequence[KnownClose]) -> ClosesRecorded:
+        """Closes of markets written after the fact, known from the open or at the close
+        (`kalshi_core.closes`; guards in `kalshi_core.storage.postgres.known_closes`)."""
+        self._db.require_writable()
+        async with self._db.acquire() as conn, conn.transaction():
+            return await record_known_closes(conn, closes)
 
     @asynccontextmanager
     async def import_session(self) -> AsyncIterator[PostgresImportSession]:
