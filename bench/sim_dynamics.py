@@ -40,7 +40,7 @@ import orjson
 from kalshi_sim import calibration as cal
 from kalshi_sim.config import SimConfig
 from kalshi_sim.model import SyntheticModel
-from kalshi_sim.universe import build_universe
+from kalshi_sim.universe_builder import build_universe
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUOTES = (

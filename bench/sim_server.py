@@ -54,8 +54,9 @@ def startup(markets: int, mve: int, cache: str) -> dict[str, float]:
 def page_costs(markets: int, mve: int, cache: str) -> None:
     import numpy as np
 
-    from kalshi_sim.app import admin_state, create_app, render_markets_array, select_markets
+    from kalshi_sim.app import admin_state, create_app
     from kalshi_sim.config import SimConfig
+    from kalshi_sim.model_exchange import render_markets_array, select_markets
 
     app = create_app(
         SimConfig(markets=markets, mve_markets=mve, rate_limit_per_s=0, time_scale=0.0,

@@ -12,10 +12,15 @@ import uvicorn
 from kalshi_core.logs import configure_logging, get_logger
 from kalshi_core.settings import get_settings
 from kalshi_sim.app import create_app
-from kalshi_sim.config import DYNAMICS, FaultConfig, SimConfig, default_anchor
-from kalshi_sim.recorded import DATASETS, RecordedDataError
-from kalshi_sim.recorded_api import check_config
-from kalshi_sim.universe import anchor_from_iso
+from kalshi_sim.config import (
+    DYNAMICS,
+    FaultConfig,
+    SimConfig,
+    anchor_from_iso,
+    default_anchor,
+)
+from kalshi_sim.recorded.data import DATASETS, RecordedDataError
+from kalshi_sim.recorded.exchange import check_config
 from kalshi_sim.universe_cache import default_cache_dir
 
 log = get_logger("kalshi_sim")

@@ -387,7 +387,7 @@ def simulated_quotes(
 ) -> list[QuoteSeries]:
     """Top of book (with sizes and the served book's dollar value) of each market at `snapshots`
     times `every_s` apart from `start`, as a poller of /markets and /orderbook would see it."""
-    from kalshi_sim import kernels
+    from kalshi_sim.market_paths import market_rows
 
     times = start + every_s * np.arange(snapshots, dtype=np.float64)
     ms = [int(m) for m in markets]
@@ -403,12 +403,12 @@ def simulated_quotes(
             QuoteSeries(
                 model.u.m_ticker[m],
                 times,
-                np.asarray([r[i, kernels.C_BID] for r in rows], np.int64),
-                np.asarray([r[i, kernels.C_ASK] for r in rows], np.int64),
-                np.asarray([r[i, kernels.C_BSZ] for r in rows], np.int64),
-                np.asarray([r[i, kernels.C_ASZ] for r in rows], np.int64),
+                np.asarray([r[i, market_rows.C_BID] for r in rows], np.int64),
+                np.asarray([r[i, market_rows.C_ASK] for r in rows], np.int64),
+                np.asarray([r[i, market_rows.C_BSZ] for r in rows], np.int64),
+                np.asarray([r[i, market_rows.C_ASZ] for r in rows], np.int64),
                 tuple(values),
-                np.asarray([r[i, kernels.C_VOL] for r in rows], np.int64),
+                np.asarray([r[i, market_rows.C_VOL] for r in rows], np.int64),
             )
         )
     return out
@@ -419,22 +419,22 @@ def poll_changes(
 ) -> float:
     """Share of (open market, poll) pairs whose served quote, sizes, last price or volume
     differ from the previous poll: the rows a change-only catalogue writer stores per tick."""
-    from kalshi_sim import kernels
+    from kalshi_sim.market_paths import market_rows
 
     cols = [
-        kernels.C_BID,
-        kernels.C_ASK,
-        kernels.C_BSZ,
-        kernels.C_ASZ,
-        kernels.C_LAST,
-        kernels.C_VOL,
+        market_rows.C_BID,
+        market_rows.C_ASK,
+        market_rows.C_BSZ,
+        market_rows.C_ASZ,
+        market_rows.C_LAST,
+        market_rows.C_VOL,
     ]
     prev = model.rows(markets, start)
     pairs = changed = 0
     for i in range(1, polls):
         cur = model.rows(markets, start + i * every_s)
-        open_ = (prev[:, kernels.C_STATUS] == kernels.ST_ACTIVE) & (
-            cur[:, kernels.C_STATUS] == kernels.ST_ACTIVE
+        open_ = (prev[:, market_rows.C_STATUS] == market_rows.ST_ACTIVE) & (
+            cur[:, market_rows.C_STATUS] == market_rows.ST_ACTIVE
         )
         diff = (prev[:, cols] != cur[:, cols]).any(axis=1) & open_
         pairs += int(open_.sum())
@@ -503,7 +503,7 @@ def matched_markets(
     sample; fewer when the universe has fewer), only markets that trade at least once in their
     life when `traded` (as every recorded tape does), only series starting with
     `series_prefix` when given (KXNBA: the simulator's basketball leagues)."""
-    from kalshi_sim.universe import TEMPLATES
+    from kalshi_sim.catalogue import TEMPLATES
 
     u = model.u
     kinds = [template_kind(t.category, t.kind, t.prefix) for t in TEMPLATES]

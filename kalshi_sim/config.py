@@ -16,6 +16,12 @@ def default_anchor() -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def anchor_from_iso(text: str) -> datetime:
+    """Parse an ISO timestamp given on the command line (naive means UTC)."""
+    d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class FaultConfig:
     """Fault knobs, all off by default; settable at run time too (POST /_sim/faults)."""

@@ -1,7 +1,7 @@
 """Calibrated market activity: how often each market trades and requotes, how big its prints
 are, how wide its spread and how deep its book, drawn per market at universe build.
 
-Each template of `kalshi_sim.universe` carries an `Activity` (its median market); a market's
+Each template of `kalshi_sim.catalogue` carries an `Activity` (its median market); a market's
 own level scales it by its relative activity in the generated universe (the event's lognormal
 draw times the market's position: near-the-money strikes and game winners trade more) raised to
 the template's power, and by its series' popularity: a few markets take most of the prints, as
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_sim import kernels
+from kalshi_sim.market_paths import params
 
 if TYPE_CHECKING:
     from kalshi_sim.universe import Universe
@@ -49,7 +49,7 @@ class Activity:
 
     orders_per_day: float
     """Taker orders per day over the market's listed life (each prints once, some several
-    times: kernels.SWEEP)."""
+    times: `market_paths.params.SWEEP`)."""
     order_size: float
     """Gamma scale of an order's contracts beyond the first (mean extra: SIZE_SHAPE x this)."""
     revisions_per_order: float = 1.0
@@ -163,15 +163,13 @@ def calibrated_activity(
     popularity = np.exp(SERIES_SPREAD * rng.standard_normal(len(u.s_ticker)))
     rel = np.maximum(u.m_rate / unit, 1e-9) ** power * popularity[u.m_series]
     orders = scale * per_day * rel / 86400.0
-    dyn = np.zeros((n, kernels.N_DYN))
-    dyn[:, kernels.D_UPD] = orders * rev_per_order + scale * rev_per_day / 86400.0
-    dyn[:, kernels.D_SIZE] = size * np.exp(SIZE_SPREAD * rng.standard_normal(n))
+    dyn = np.zeros((n, params.N_DYN))
+    dyn[:, params.D_UPD] = orders * rev_per_order + scale * rev_per_day / 86400.0
+    dyn[:, params.D_SIZE] = size * np.exp(SIZE_SPREAD * rng.standard_normal(n))
     # Busier books are deeper and tighter.
-    dyn[:, kernels.D_BOOK] = (
-        np.log(book) + 0.25 * np.log(rel) + BOOK_SPREAD * rng.standard_normal(n)
-    )
-    dyn[:, kernels.D_WIDE] = np.clip(wide * rel**-0.25, 0.02, 0.85)
-    dyn[:, kernels.D_WINDOW] = np.floor(window * 3600.0 / kernels.STEP)
+    dyn[:, params.D_BOOK] = np.log(book) + 0.25 * np.log(rel) + BOOK_SPREAD * rng.standard_normal(n)
+    dyn[:, params.D_WIDE] = np.clip(wide * rel**-0.25, 0.02, 0.85)
+    dyn[:, params.D_WINDOW] = np.floor(window * 3600.0 / params.STEP)
     # Busier books hold more price levels (the generated 3-14, shifted by activity).
     levels = np.clip(u.m_depth + np.round(2.0 * np.log(rel)), 2, 40).astype(np.int64)
     return orders, dyn, levels

@@ -1,25 +1,30 @@
 """The synthetic market model: quotes, volumes, trades, candles and books as functions of time.
 
-A thin layer over `kalshi_sim.kernels` that holds the universe's arrays in the shapes the
-kernels expect. Every method is a pure function of (seed, market, time). The universe says
-which dynamics its markets follow (`Universe.dynamics`: busy or calibrated, see kernels).
+A thin layer over the numba kernels of `kalshi_sim.market_paths` that holds the universe's
+arrays in the shapes the kernels expect. Every method is a pure function of (seed, market,
+time). The universe says which dynamics its markets follow (`Universe.dynamics`: busy or
+calibrated, see `kalshi_sim.market_paths`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_sim import kernels
+from kalshi_sim.market_paths.fair_price import new_cache
+from kalshi_sim.market_paths.hashing import SALT_B, gauss, hkey, mix
+from kalshi_sim.market_paths.market_rows import market_rows
+from kalshi_sim.market_paths.params import D_BOOK, DYN_BUSY, N_DYN
+from kalshi_sim.market_paths.prints import volume_and_last
+from kalshi_sim.market_paths.quotes import quote_at, quote_path, quote_step, tick_at
+from kalshi_sim.market_paths.tapes import trades_between, trades_multi
 from kalshi_sim.universe import STEP_S, Universe
 
 I64 = npt.NDArray[np.int64]
-# numba dispatchers take the arrays positionally; their stubs do not describe that.
-kn: Any = kernels
 F64 = npt.NDArray[np.float64]
+BOOL = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,10 @@ class SyntheticModel:
         self.m_det = u.m_determined.astype(np.float64)
         self.m_settle = u.m_settle.astype(np.float64)
         self.mode = int(u.dynamics)
-        self.m_dyn = (
-            u.m_dyn if u.m_dyn.shape == (n, kernels.N_DYN) else np.zeros((n, kernels.N_DYN))
-        )
+        self.m_dyn = u.m_dyn if u.m_dyn.shape == (n, N_DYN) else np.zeros((n, N_DYN))
 
-    def _core(self) -> tuple[object, ...]:
+    def _core(self) -> tuple[I64, F64, F64, BOOL, I64, I64, BOOL, F64, I64, I64]:
+        """The market, leg and event-grid arrays, in kernel argument order."""
         u = self.u
         return (
             u.m_event,
@@ -91,15 +95,15 @@ class SyntheticModel:
             self.e_depth,
         )
 
-    def _quoting(self) -> tuple[object, ...]:
+    def _quoting(self) -> tuple[I64, I64, F64, F64, int]:
         """The per-market quote and activity parameters, in kernel argument order."""
         u = self.u
         return (u.m_half_spread, u.m_tick, u.m_rate, self.m_dyn, self.mode)
 
     def rows(self, idx: I64, t: float) -> I64:
-        """Dynamic state of markets `idx` at time t; columns are kernels.C_*."""
+        """Dynamic state of markets `idx` at time t; columns are `market_paths.market_rows.C_*`."""
         u = self.u
-        out: I64 = kn.market_rows(
+        out: I64 = market_rows(
             np.ascontiguousarray(idx, np.int64),
             float(t),
             self.seed,
@@ -110,19 +114,19 @@ class SyntheticModel:
             self.m_det,
             self.m_settle,
             u.m_oi_frac,
-            *kn.new_cache(),
+            *new_cache(),
         )
         return out
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
         """(bid, ask, bid size, ask size) of an active market at time t."""
-        b, a, bs, az = kn.quote_at(
-            self.seed, m, float(t), *self._core(), *self._quoting(), *kn.new_cache()
+        b, a, bs, az = quote_at(
+            self.seed, m, float(t), *self._core(), *self._quoting(), *new_cache()
         )
         return int(b), int(a), int(bs), int(az)
 
     def trades(self, m: int, t0: float, t1: float, cap: int = 200_000) -> Trades:
-        times, counts, prices, yes, leaf, slot = kn.trades_between(
+        times, counts, prices, yes, leaf, slot = trades_between(
             self.seed,
             m,
             float(t0),
@@ -132,12 +136,12 @@ class SyntheticModel:
             self.m_open,
             self.m_close,
             cap,
-            *kn.new_cache(),
+            *new_cache(),
         )
         return Trades(m, times, counts, prices, yes, leaf, slot)
 
     def trades_window(self, ms: I64, t0: float, t1: float, cap: int = 100_000) -> TradeBatch:
-        mk, times, counts, prices, yes, leaf, slot, overflow = kn.trades_multi(
+        mk, times, counts, prices, yes, leaf, slot, overflow = trades_multi(
             self.seed,
             np.ascontiguousarray(ms, np.int64),
             float(t0),
@@ -147,12 +151,12 @@ class SyntheticModel:
             self.m_open,
             self.m_close,
             cap,
-            *kn.new_cache(),
+            *new_cache(),
         )
         return TradeBatch(mk, times, counts, prices, yes, leaf, slot, bool(overflow))
 
     def volume_last(self, m: int, t: float) -> tuple[int, int]:
-        v, last = kn.volume_and_last(
+        v, last = volume_and_last(
             self.seed,
             m,
             float(t),
@@ -160,7 +164,7 @@ class SyntheticModel:
             *self._quoting(),
             self.m_open,
             self.m_close,
-            *kn.new_cache(),
+            *new_cache(),
         )
         return int(v), int(last)
 
@@ -170,14 +174,14 @@ class SyntheticModel:
         return int(vol * float(self.u.m_oi_frac[m]))
 
     def quote_ohlc(self, m: int, t0: float, t1: float) -> tuple[int, ...]:
-        res = kn.quote_path(
+        res = quote_path(
             self.seed,
             m,
             float(t0),
             float(t1),
             *self._core(),
             *self._quoting(),
-            *kn.new_cache(),
+            *new_cache(),
         )
         return tuple(int(x) for x in res)
 
@@ -190,12 +194,12 @@ class SyntheticModel:
         tapered = bool(u.m_tick[m] == 1)
         # The book stands still with its quote: deeper levels are keyed by the quote's step.
         k = int(
-            kn.quote_step(
+            quote_step(
                 self.seed, m, float(t), u.m_event, self.e_grid0, self.e_kmax, self.e_depth,
                 u.m_rate, self.m_dyn, self.mode,
             )
         )  # fmt: skip
-        deep_mu = 3.0 if self.mode == kernels.DYN_BUSY else float(self.m_dyn[m, kernels.D_BOOK])
+        deep_mu = 3.0 if self.mode == DYN_BUSY else float(self.m_dyn[m, D_BOOK])
         levels = int(self.u.m_depth[m])
         if depth > 0:
             levels = min(levels, depth)
@@ -223,13 +227,13 @@ def _ladder(
     price = best
     i = 1
     while len(out) < levels:
-        h = int(kn.hkey(seed, kn.SALT_B, m, (k * 4 + side) * 64 + i))
-        tk = int(kn.tick_at(float(price - 1), tapered))
+        h = int(hkey(seed, SALT_B, m, (k * 4 + side) * 64 + i))
+        tk = int(tick_at(float(price - 1), tapered))
         gap = 1 + (h & 3) // 2
         price -= gap * tk
         if price <= 0:
             break
-        size = 1 + int(np.exp(deep_mu + 1.4 * float(kn.gauss(np.uint64(kn.mix(np.uint64(h)))))))
+        size = 1 + int(np.exp(deep_mu + 1.4 * float(gauss(np.uint64(mix(np.uint64(h)))))))
         out.append((price, size))
         i += 1
     return out

@@ -13,7 +13,13 @@ import numpy.typing as npt
 import orjson
 
 from kalshi_sim import jsonwrite
-from kalshi_sim import kernels as kn
+from kalshi_sim.market_paths.market_rows import (
+    ST_ACTIVE,
+    ST_CLOSED,
+    ST_DETERMINED,
+    ST_FINALIZED,
+    ST_INITIALIZED,
+)
 from kalshi_sim.universe import Universe, rfc3339
 
 I64 = npt.NDArray[np.int64]
@@ -22,10 +28,10 @@ DOLLARS = [f"{i // 10000}.{i % 10000:04d}" for i in range(10001)]
 """Price in $0.0001 units -> '0.5600'."""
 STATUS = ("initialized", "active", "closed", "determined", "finalized")
 QUERY_STATUS = {
-    "unopened": (kn.ST_INITIALIZED,),
-    "open": (kn.ST_ACTIVE,),
-    "closed": (kn.ST_CLOSED, kn.ST_DETERMINED),
-    "settled": (kn.ST_FINALIZED,),
+    "unopened": (ST_INITIALIZED,),
+    "open": (ST_ACTIVE,),
+    "closed": (ST_CLOSED, ST_DETERMINED),
+    "settled": (ST_FINALIZED,),
     "paused": (),
 }
 """Query values of `status` (what clients send) -> response status codes."""

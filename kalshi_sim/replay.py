@@ -19,10 +19,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_sim import kernels as kn
+from kalshi_sim.catalogue import Template
 from kalshi_sim.config import SimConfig
+from kalshi_sim.market_paths import market_rows
+from kalshi_sim.market_paths.hashing import hkey
 from kalshi_sim.model import TradeBatch, Trades, _ladder
-from kalshi_sim.universe import Template, Universe, _Builder
+from kalshi_sim.universe import Universe
+from kalshi_sim.universe_builder import UniverseBuilder
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -115,41 +118,41 @@ class ReplayModel:
         return max(int(np.searchsorted(self.times, t, side="right")) - 1, 0)
 
     def _sizes(self, m: int, i: int) -> tuple[int, int]:
-        h = int(kn.hkey(self.seed, 91, m, i))
+        h = int(hkey(self.seed, 91, m, i))
         return 1 + (h % 500), 1 + ((h >> 20) % 500)
 
     # -- model interface -------------------------------------------------------------------------
     def rows(self, idx: I64, t: float) -> I64:
-        out = np.zeros((len(idx), kn.N_COLS), np.int64)
+        out = np.zeros((len(idx), market_rows.N_COLS), np.int64)
         i = self._row(t)
         ip = self._row(t - 86400.0)
         for r, m in enumerate(np.asarray(idx).tolist()):
             st = int(
-                kn.status_at(
+                market_rows.status_at(
                     m, t, self.u.m_open, self.u.m_close, self.u.m_determined, self.u.m_settle
                 )
             )
-            out[r, kn.C_STATUS] = st
-            out[r, kn.C_ASK] = 10000
-            if st == kn.ST_INITIALIZED:
+            out[r, market_rows.C_STATUS] = st
+            out[r, market_rows.C_ASK] = 10000
+            if st == market_rows.ST_INITIALIZED:
                 continue
-            if st == kn.ST_ACTIVE:
-                out[r, kn.C_BID] = self.bid[i, m]
-                out[r, kn.C_ASK] = self.ask[i, m]
+            if st == market_rows.ST_ACTIVE:
+                out[r, market_rows.C_BID] = self.bid[i, m]
+                out[r, market_rows.C_ASK] = self.ask[i, m]
                 bs, az = self._sizes(m, i)
-                out[r, kn.C_BSZ] = bs if self.bid[i, m] > 0 else 0
-                out[r, kn.C_ASZ] = az if self.ask[i, m] < 10000 else 0
-            out[r, kn.C_LAST] = self.last[i, m]
-            out[r, kn.C_VOL] = self.vol[i, m]
-            out[r, kn.C_VOL24] = self.vol[i, m] - (
+                out[r, market_rows.C_BSZ] = bs if self.bid[i, m] > 0 else 0
+                out[r, market_rows.C_ASZ] = az if self.ask[i, m] < 10000 else 0
+            out[r, market_rows.C_LAST] = self.last[i, m]
+            out[r, market_rows.C_VOL] = self.vol[i, m]
+            out[r, market_rows.C_VOL24] = self.vol[i, m] - (
                 self.vol[ip, m] if t - 86400 >= self.times[0] else 0
             )
-            out[r, kn.C_OI] = self.oi[i, m]
-            out[r, kn.C_PBID] = self.bid[ip, m]
-            out[r, kn.C_PASK] = self.ask[ip, m]
-            out[r, kn.C_PLAST] = self.last[ip, m]
-            if st >= kn.ST_DETERMINED:
-                out[r, kn.C_RESULT] = 1 if self.bid[-1, m] >= 5000 else 2
+            out[r, market_rows.C_OI] = self.oi[i, m]
+            out[r, market_rows.C_PBID] = self.bid[ip, m]
+            out[r, market_rows.C_PASK] = self.ask[ip, m]
+            out[r, market_rows.C_PLAST] = self.last[ip, m]
+            if st >= market_rows.ST_DETERMINED:
+                out[r, market_rows.C_RESULT] = 1 if self.bid[-1, m] >= 5000 else 2
         return out
 
     def quote(self, m: int, t: float) -> tuple[int, int, int, int]:
@@ -229,7 +232,7 @@ class ReplayModel:
 def _replay_universe(
     tickers: list[str], first: float, last: float, seed: int, legacy: bool
 ) -> Universe:
-    b = _Builder(SimConfig(seed=seed, markets=0, mve_markets=0, legacy_format=legacy))
+    b = UniverseBuilder(SimConfig(seed=seed, markets=0, mve_markets=0, legacy_format=legacy))
     tpl = Template(
         "",
         (),

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.applications import Starlette
 
-from kalshi_sim.app import PREFIX, create_app
+from kalshi_sim.app import create_app
 from kalshi_sim.config import SimConfig
+from kalshi_sim.handlers.routes import PREFIX
 
 
 class SimServer:

@@ -21,16 +21,27 @@ from typing import Any
 import numpy as np
 
 from kalshi_core.logs import get_logger
-from kalshi_sim import dynamics as dynamics_module
-from kalshi_sim import universe as universe_module
+from kalshi_sim import catalogue, combos, dynamics, market_layouts, universe, universe_builder
 from kalshi_sim.config import SimConfig
-from kalshi_sim.universe import Universe, build_universe
+from kalshi_sim.market_paths import params
+from kalshi_sim.universe import Universe
+from kalshi_sim.universe_builder import build_universe
 
 log = get_logger(__name__)
 
 _STR_LISTS = ("s_ticker", "s_category", "e_ticker", "m_ticker")
 _BYTES_LISTS = ("s_json", "e_json")
 _SKIP = {"ticker_index", "event_index", "series_index", "series_markets", "series_events"}
+_GENERATOR_MODULES = (
+    catalogue,
+    combos,
+    dynamics,
+    market_layouts,
+    params,
+    universe,
+    universe_builder,
+)
+"""Every module whose source shapes a generated universe (this one hashes itself too)."""
 
 
 def default_cache_dir() -> Path:
@@ -43,8 +54,8 @@ def default_cache_dir() -> Path:
 
 def cache_key(cfg: SimConfig) -> str:
     h = hashlib.sha256()
-    h.update(Path(universe_module.__file__).read_bytes())
-    h.update(Path(dynamics_module.__file__).read_bytes())
+    for module in _GENERATOR_MODULES:
+        h.update(Path(str(module.__file__)).read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update(
         json.dumps(

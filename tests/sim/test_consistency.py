@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import numpy as np
 
-from kalshi_sim import kernels
 from kalshi_sim.app import admin_state, create_app
+from kalshi_sim.market_paths import market_rows
 from kalshi_sim.testing import SimServer, serve
 from sim.conftest import START, base_config, pick_tickers
 
@@ -169,8 +169,8 @@ def test_brackets_exclusive_and_prices_calibrated() -> None:
     later = float(NOW + 60 * 86400)
     settled = np.flatnonzero((u.m_settle < later) & ~u.m_is_mve)
     rows = model.rows(settled, later)
-    yes = rows[:, kernels.C_RESULT] == 1
-    assert set(rows[:, kernels.C_STATUS].tolist()) == {kernels.ST_FINALIZED}
+    yes = rows[:, market_rows.C_RESULT] == 1
+    assert set(rows[:, market_rows.C_STATUS].tolist()) == {market_rows.ST_FINALIZED}
     by_event: dict[int, int] = {}
     for m, y in zip(settled.tolist(), yes.tolist(), strict=True):
         by_event[int(u.m_event[m])] = by_event.get(int(u.m_event[m]), 0) + int(y)

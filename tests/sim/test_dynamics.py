@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 
 from kalshi_sim import calibration as cal
-from kalshi_sim import kernels
 from kalshi_sim.__main__ import parse_args
 from kalshi_sim.config import SimConfig
+from kalshi_sim.market_paths import params
 from kalshi_sim.model import SyntheticModel
-from kalshi_sim.universe import build_universe
+from kalshi_sim.universe_builder import build_universe
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REAL = FIXTURES / "realdata"
@@ -107,8 +107,8 @@ def test_busy_dynamics_and_the_activity_knob(model: SyntheticModel) -> None:
     busy = SyntheticModel(build_universe(replace(CONFIG, dynamics="busy")))
     # the same universe: only how it moves differs
     assert busy.u.m_ticker == model.u.m_ticker
-    assert busy.u.dynamics == kernels.DYN_BUSY
-    assert model.u.dynamics == kernels.DYN_CALIBRATED
+    assert busy.u.dynamics == params.DYN_BUSY
+    assert model.u.dynamics == params.DYN_CALIBRATED
     rng = np.random.default_rng(3)
     ms = np.sort(rng.choice(model.u.n_markets, 2000, replace=False)).astype(np.int64)
     start = ANCHOR.timestamp() + 1.5 * 86400

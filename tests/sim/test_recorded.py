@@ -28,7 +28,8 @@ import pytest
 
 from kalshi_sim.__main__ import main, parse_args
 from kalshi_sim.config import SimConfig
-from kalshi_sim.recorded import RecordedDataError, load_recorded
+from kalshi_sim.recorded.data import RecordedDataError
+from kalshi_sim.recorded.loader import load_recorded
 from kalshi_sim.testing import SimServer, serve
 from tests.sim.recorded_files import FIXTURES, Recording, read_recording, unix
 
@@ -113,6 +114,26 @@ def test_cutoff_splits_markets_between_the_families(servers: dict[str, SimServer
         r = httpx.get(server.base_url + path, timeout=30)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "not_found"
+
+
+def test_books_are_empty_on_both_orderbook_endpoints(servers: dict[str, SimServer]) -> None:
+    """Every recorded market is past its close: nothing rests on either side. The recorded app
+    serves the synthetic one's route table, the batch endpoint and its checks included."""
+    server = servers["multi"]
+    live = [m["ticker"] for m in _all(server, "/markets", "markets")]
+    hist = _all(server, "/historical/markets", "markets")[0]["ticker"]
+    empty = {"yes_dollars": [], "no_dollars": []}
+    assert _get(server, f"/markets/{live[0]}/orderbook") == {"orderbook_fp": empty}
+    books = _get(server, "/markets/orderbooks", tickers=",".join(live[:2]))["orderbooks"]
+    assert books == [{"ticker": t, "orderbook_fp": empty} for t in live[:2]]
+    for path, params in (
+        (f"/markets/{hist}/orderbook", {}),
+        ("/markets/orderbooks", {"tickers": hist}),
+        (f"/markets/{live[0]}/orderbook", {"depth": "abc"}),
+        ("/markets/orderbooks", {}),
+    ):
+        r = httpx.get(server.base_url + path, params=params, timeout=30)
+        assert r.status_code == (404 if hist in path + str(params) else 400), (path, r.text)
 
 
 def test_market_filters(servers: dict[str, SimServer]) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kalshi_sim.universe import Universe, build_universe
+from kalshi_sim.universe import Universe
+from kalshi_sim.universe_builder import build_universe
 from kalshi_sim.universe_cache import cache_key, cached_universe, load
 from sim.conftest import base_config
 
