@@ -24,11 +24,15 @@ database, imports the files with `kalshi_core.imports`, and reports:
   no fill is possible under the trade-only rule (the import refuses the file); a descriptive
   calibration of candle closes (volume-weighted, inferred results) is reported instead.
 
-Closes: the dumps do not say when a market's close became known. A close on a whole minute
-(crypto strikes close on the hour) is taken as scheduled, known from the start; a close with a
-fractional second (sports markets close when the outcome is determined) is known to no bar, so
-close-relative rules (`favourite`) cannot use it. Fees: the dumps hold no series fee schedule;
-every market is charged Kalshi's quadratic taker fee with multiplier 1.
+Closes: signals read the close as the import recorded it (`kalshi_core.closes`): known from the
+market's open only where the dump says it cannot close early. The multi dumps do not say
+(no `can_close_early` column), so every close is known only at the close and `favourite`,
+the one close-relative rule, has nothing to trade. So that its idea is still tested, it runs a
+second time under an assumption the data do not state, labelled as such: a close on a whole
+minute (crypto strikes close on the hour) is scheduled and known from the start, one with a
+fractional second (sports markets close when the outcome is determined) is known to no bar.
+Fees: the dumps hold no series fee schedule; every market is charged Kalshi's quadratic taker
+fee with multiplier 1.
 
 Prints one summary line per data set (stderr), then the figures as JSON (``--markdown``: the
 tables of docs/STRATEGIES.md instead; ``--json FILE`` also writes the JSON there); exits 2 when
@@ -87,7 +91,8 @@ KEY_FILES = {
 MULTI_MARKETS = "multi_enriched_markets.csv"  # the markets with their series (results as closed)
 NBA_RESULTS = "nba_results_inferred.csv"
 NO_SUFFIX = "~NO"  # ticker of a market's NO side in the mirrored universe
-KNOWN_SINCE = datetime(1970, 1, 1, tzinfo=UTC)  # a scheduled close: known at every bar
+KNOWN_SINCE = datetime(1970, 1, 1, tzinfo=UTC)  # an assumed scheduled close: known at every bar
+ASSUMED = "favourite (assumed: whole-minute closes scheduled)"
 ONE = Decimal(1)
 FIVE_CENTS = Decimal("0.05")
 RETURN_THRESHOLDS = (Decimal(0), Decimal("0.02"), Decimal("0.05"))
@@ -172,8 +177,9 @@ def mirror_calibration_trade(trade: CalibrationTrade) -> CalibrationTrade:
 
 
 def with_close_rule(meta: MarketMeta) -> MarketMeta:
-    """The close a signal may know: a close on a whole minute is scheduled (known from the
-    start); one with a fractional second is an early close, known to no bar."""
+    """The close a signal may know under the report's assumption (not in the data): a close on
+    a whole minute is scheduled (known from the start); one with a fractional second is an
+    early close, known to no bar."""
     close = meta.close_time
     scheduled = close is not None and close.second == 0 and close.microsecond == 0
     return meta.model_copy(update={"close_times": ((KNOWN_SINCE, close),) if scheduled else ()})
@@ -480,6 +486,16 @@ def _grid_bounds(
     return first.to_pydatetime(), end.to_pydatetime()
 
 
+def _known_before_close(metas: Sequence[MarketMeta]) -> int:
+    """Markets whose final close some bar before it can read."""
+    return sum(
+        1
+        for m in metas
+        if m.close_time is not None
+        and any(c == m.close_time and k < m.close_time for k, c in m.close_times or ())
+    )
+
+
 def _data_facts(
     tape: pd.DataFrame, metas: Sequence[MarketMeta], events: dict[str, str]
 ) -> dict[str, Any]:
@@ -511,7 +527,8 @@ async def run_multi(
         )
     universe = [r["ticker"] for r in rows]
     events = {r["ticker"]: r["event_ticker"] for r in rows}
-    metas = [with_close_rule(m) for m in await load_market_meta(repos, universe)]
+    metas = await load_market_meta(repos, universe)  # each close as the import recorded it
+    assumed = [with_close_rule(m) for m in metas]
     freq, staleness = args.freq, args.staleness
     lookback = max(pd.Timedelta(freq), pd.Timedelta(staleness))
     tape_all = await repos.history.trade_frame(
@@ -558,6 +575,11 @@ async def run_multi(
     strategies = [
         sweep_row(name, q_yes, name, grid_, k, args.sharpe_freq) for name, grid_ in GRIDS.items()
     ]
+    q_assumed = grid(tape, assumed, args.max_wait)
+    strategies.insert(
+        1,
+        sweep_row(ASSUMED, q_assumed, "favourite", GRIDS["favourite"], k, args.sharpe_freq),
+    )
     yes_grid = band_grid(calibration["train"])
     either_grid = band_grid(calibration["either_side_train"])
     bands_rows: list[dict[str, Any]] = []
@@ -629,7 +651,12 @@ async def run_multi(
             "split": args.split,
             "bars": q_yes.n_bars,
         },
-        "closes_known": sum(1 for m in metas if m.close_times),
+        "closes_recorded_by_import": {
+            "known_from_open": report.closes_known_from_open,
+            "known_at_close": report.closes_known_at_close,
+        },
+        "closes_known_before_close": _known_before_close(metas),
+        "closes_known_before_close_assumed": _known_before_close(assumed),
         "wait_profile": wait_profile(q_yes),
         "calibration": calibration,
         "becker": taker_figures(await _taker_prints(db, universe)),
