@@ -267,7 +267,9 @@ def market_obj(state: RecordedExchange, m: int) -> dict[str, Any]:
             None if mk.settlement_bp is None or not mk.result else DOLLARS[mk.settlement_bp]
         ),
         "settlement_ts": None if mk.settled_us is None else iso_us(mk.settled_us),
-        "can_close_early": False,
+        # Not recorded: a recording cannot prove its close was scheduled, so the close may have
+        # come early (a game decided, a question answered) and is known only when it came.
+        "can_close_early": True,
         "settlement_bounds_type": "default",
         "rules_primary": f"Recorded market ({mk.dataset}): {mk.provenance}.",
         "rules_secondary": "",

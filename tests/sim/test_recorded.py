@@ -92,6 +92,8 @@ def test_markets_carry_recorded_status_close_result_and_settlement(
         assert m["yes_bid_dollars"] == "0.0000"
         assert m["yes_ask_dollars"] == "1.0000"
         assert (m["settlement_ts"] is not None) == (f.status == "finalized")
+        # not recorded: the close may have come early, so no client may take it as scheduled
+        assert m["can_close_early"] is True
     quirk = served["KXETHD-25NOV0911-T3519.99"]
     assert (quirk["last_price_dollars"], quirk["result"]) == ("0.9800", "no")
     assert {m["status"] for m in hist} == {"finalized"}
