@@ -229,7 +229,9 @@ async def _archive(url: str, days: list[date], store_url: str) -> dict[str, Any]
 
     db = await Database.connect(url, max_size=2)
     try:
-        repo = PostgresArchiveRepository(db, ArchiveStore(store_url))
+        # no drop grace: no other process reads while the bench drops (each API page is read
+        # by a fresh process afterwards)
+        repo = PostgresArchiveRepository(db, ArchiveStore(store_url), drop_grace_s=0.0)
         today = datetime.now(UTC).date()
         per_day = []
         t0 = time.perf_counter()

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PRODUCTION_BASE_URL = "https://api.elections.kalshi.com/trade-api/v2"
@@ -18,6 +18,9 @@ DEMO_BASE_URL = "https://demo-api.kalshi.co/trade-api/v2"
 SIMULATOR_BASE_URL = "http://127.0.0.1:8765/trade-api/v2"
 DEFAULT_ARCHIVE_DIR = Path(__file__).resolve().parent.parent / ".data" / "archive"
 """The archive's default home: `.data/archive` in the project folder (beside the logs)."""
+ARCHIVE_DROP_MARGIN_S = 10.0
+"""The least ARCHIVE_DROP_GRACE_S exceeds ARCHIVE_CATALOGUE_TTL_S by: it covers a stalled commit
+between stamping a day as served from its file and readers seeing it, and clock drift."""
 
 
 class Settings(BaseSettings):
@@ -69,6 +72,25 @@ class Settings(BaseSettings):
         ge=1,
         description="Days kept in PostgreSQL: an archived (verified) day older than this has its "
         "partition dropped and is read from the archive.",
+    )
+    archive_catalogue_ttl_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a process (API, notebook, Dagster run) reads with its list of the "
+        "days served from the archive before reading the list again.",
+    )
+    archive_drop_grace_s: float = Field(
+        default=90.0,
+        ge=0,
+        description="A day's partition is dropped only once the day has been served from its file "
+        "for this long: at least ARCHIVE_CATALOGUE_TTL_S + 10 s, so every process has switched "
+        "to the file (docs/ARCHIVE.md). Every process must use the same two values.",
+    )
+    archive_drop_wait_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long the archive job may wait for that grace before dropping; a day "
+        "whose grace ends later is dropped by the next run (0 = always by the next run).",
     )
 
     # --- Kalshi API ---
@@ -192,6 +214,17 @@ class Settings(BaseSettings):
                 "pages for 15 s"
             )
         return v
+
+    @model_validator(mode="after")
+    def _drop_after_every_reader_switched(self) -> Settings:
+        if self.archive_drop_grace_s < self.archive_catalogue_ttl_s + ARCHIVE_DROP_MARGIN_S:
+            raise ValueError(
+                f"ARCHIVE_DROP_GRACE_S ({self.archive_drop_grace_s}) must be at least "
+                f"ARCHIVE_CATALOGUE_TTL_S ({self.archive_catalogue_ttl_s}) + "
+                f"{ARCHIVE_DROP_MARGIN_S:g}: a process may read with a list of archived days "
+                "that old, and must have switched to the file before the partition goes"
+            )
+        return self
 
     @field_validator("archive_url")
     @classmethod

@@ -581,9 +581,10 @@ class JsonReadRepository(Protocol):
     async def recent_ticks(self, tier: str, since: datetime) -> list[datetime]: ...
 
 
-ArchiveStep = Literal["written", "verified", "recorded", "dropped"]
+ArchiveStep = Literal["written", "verified", "recorded", "retired", "dropped"]
 """The steps of archiving a day, in order: the temporary file written, the file verified and
-moved into place, the day recorded in `archived_days`, the partition dropped."""
+moved into place, the day recorded in `archived_days`, the day served from its file (retired),
+the partition dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,6 +599,7 @@ class ArchivedDay:
     checksum: str  # `kalshi_core.storage.archive.RowChecksum.digest` of the rows
     written_at: datetime
     verified_at: datetime | None  # None: to be archived again (the partition changed)
+    retired_at: datetime | None  # readers take the day from the file since (None: from PostgreSQL)
     dropped_at: datetime | None  # None: the partition is still in PostgreSQL too
 
 
@@ -620,8 +622,9 @@ class ArchiveRepository(Protocol):
         hot_days: int | None = None,
         today: date | None = None,
     ) -> builtins.list[date]:
-        """Drop the partitions of recorded days older than `hot_days`, each after re-checking
-        its file and its rows; returns the days dropped."""
+        """Retire the recorded days older than `hot_days` (readers switch to their files), and
+        drop the partitions of days retired longer than the drop grace ago, each after
+        re-checking its file and its rows; returns the days dropped."""
         ...
 
     async def verify_day(self, table: str, day: date) -> ArchivedDay:

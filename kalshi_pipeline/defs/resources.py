@@ -58,12 +58,15 @@ class WorkbenchDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
 
 
 class ArchiveStorage(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """Where finished snapshot days go as Parquet (a folder or an fsspec URL, docs/ARCHIVE.md)
-    and how many days stay in PostgreSQL before their partitions are dropped."""
+    """Where finished snapshot days go as Parquet (a folder or an fsspec URL, docs/ARCHIVE.md),
+    how many days stay in PostgreSQL, and how long a day is served from its file before its
+    partition is dropped (and how long a run may wait for that)."""
 
     url: str
     storage_options_json: str = "{}"
     hot_days: int = 7
+    drop_grace_s: float = 90.0
+    drop_wait_s: float = 300.0
 
     def store(self) -> ArchiveStore:
         try:
@@ -97,6 +100,8 @@ def resources() -> dg.Definitions:
                 if os.environ.get("ARCHIVE_STORAGE_OPTIONS")
                 else json.dumps(settings.archive_storage_options),
                 hot_days=settings.archive_hot_days,
+                drop_grace_s=settings.archive_drop_grace_s,
+                drop_wait_s=settings.archive_drop_wait_s,
             ),
         }
     )

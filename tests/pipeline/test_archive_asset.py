@@ -1,15 +1,18 @@
 """Contract: the `snapshot_archive` asset and its `archived_file_verified` check.
 
 Materializing a finished day's partition in-process (dg.materialize, real test database) writes
-its verified Parquet file, records it, and drops the partitions of archived days older than the
-hot window; the check re-reads the file and passes; a file changed afterwards fails the check;
-re-materializing an archived day is a no-op; today's (unfinished) day fails with a clear
-message; a day without a partition is skipped; the nightly schedule targets yesterday.
+its verified Parquet file, records it, and retires the archived days older than the hot window
+(served from their files); their partitions are dropped once the drop grace is over, by a later
+run or by the same run when it may wait that long; the check re-reads the file and passes; a
+file changed afterwards fails the check; re-materializing an archived day is a no-op; today's
+(unfinished) day fails with a clear message; a day without a partition is skipped; the nightly
+schedule targets yesterday.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,13 +50,17 @@ async def _has_partition(url: str, day: date) -> bool:
         await conn.close()
 
 
-def _materialize(url: str, root: Path, day: date) -> dg.ExecuteInProcessResult:
+def _materialize(
+    url: str, root: Path, day: date, *, grace_s: float = 0.5, wait_s: float = 10.0
+) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [snapshot_archive, archived_file_verified],
         partition_key=day.isoformat(),
         resources={
             "database": WorkbenchDatabase(database_url=url),
-            "archive": ArchiveStorage(url=str(root), hot_days=7),
+            "archive": ArchiveStorage(
+                url=str(root), hot_days=7, drop_grace_s=grace_s, drop_wait_s=wait_s
+            ),
         },
         raise_on_error=False,
     )
@@ -80,14 +87,26 @@ def test_materializes_verifies_and_drops_an_expired_day(
     database_url: str, archive_root: Path
 ) -> None:
     rows = asyncio.run(_seed(database_url))
-    result = _materialize(database_url, archive_root, DAY)
-    assert result.success
-    meta = result.asset_materializations_for_node("snapshot_archive")[0].metadata
+    # the grace is longer than the run may wait: retired (served from the file), not dropped
+    first = _materialize(database_url, archive_root, DAY, grace_s=60.0, wait_s=0.0)
+    assert first.success
+    meta = first.asset_materializations_for_node("snapshot_archive")[0].metadata
     assert meta["rows"].value == rows == 150
     assert meta["url"].value.endswith("market_snapshots/day=2025-05-06/part-0.parquet")
     assert Path(meta["url"].value).stat().st_size == meta["bytes"].value
+    assert meta["dropped_partitions"].value == []
+    assert meta["retired_partitions"].value == [DAY.isoformat()]
+    assert asyncio.run(_has_partition(database_url, DAY))
+
+    # the next run waits out a grace that ends within its wait, then drops
+    started = time.monotonic()
+    result = _materialize(database_url, archive_root, DAY, grace_s=1.0, wait_s=10.0)
+    assert result.success
+    meta = result.asset_materializations_for_node("snapshot_archive")[0].metadata
     assert meta["dropped_partitions"].value == [DAY.isoformat()]
+    assert meta["retired_partitions"].value == []
     assert not asyncio.run(_has_partition(database_url, DAY))
+    assert time.monotonic() - started < 10.0
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
 

@@ -10,9 +10,15 @@
   file changed afterwards.
 - A crash after any step (temporary file written, file verified and moved, day recorded) leaves
   the partition or a verified file, never neither, and a re-run completes the day.
-- `drop_expired` drops only recorded days older than the hot window, and only when the file is
-  still there with its recorded size and the partition still has its recorded rows; a changed
-  partition is kept and archived again by the next run.
+- `drop_expired` retires only recorded days older than the hot window (readers take them from
+  their files) and drops a partition only once its day has been retired for the drop grace
+  (waiting for it up to the run's wait, else leaving it to the next run), and only when the file
+  is still there with its recorded size and the partition still has its recorded rows; a changed
+  partition, or a retired day whose file went missing, goes back to PostgreSQL (not retired, not
+  verified) and is archived again by the next run.
+- PostgreSQL's int8 checksum equals its NUMERIC reference form and DuckDB's over a file, at the
+  bounds of every column; a value outside the table's CHECKs makes the int8 form fail (never sum
+  wrongly) and the NUMERIC form is used instead.
 - The same works against an S3-compatible store (moto's server on 127.0.0.1) through fsspec.
 """
 
@@ -23,20 +29,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import pytest_asyncio
 
+from kalshi_core.settings import ARCHIVE_DROP_MARGIN_S, Settings
 from kalshi_core.storage.archive import (
+    CHECKSUM_NUMERIC_SQL,
+    CHECKSUM_SQL,
     SNAPSHOT_COLUMNS,
     SNAPSHOT_SCHEMA,
     ArchiveStore,
     ArchiveVerificationError,
+    RowChecksum,
 )
 from kalshi_core.storage.database import Database
 from kalshi_core.storage.partitions import existing_days
-from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
+from kalshi_core.storage.postgres.archive import PostgresArchiveRepository, partition_checksum
 from kalshi_core.storage.postgres.archive_reads import archive_reader
 from kalshi_core.storage.repositories import ArchiveStep
 from tests.archive_data import insert_day
@@ -84,6 +95,13 @@ async def archive_db(clean_db: Database) -> AsyncIterator[Database]:
     archive_reader(clean_db).forget()
 
 
+def archive_repo(db: Database, store: ArchiveStore, **kw: Any) -> PostgresArchiveRepository:
+    """The repository with no drop grace by default: these tests read from one process only,
+    which learns of its own retirements at once (the grace is for other processes)."""
+    kw.setdefault("drop_grace_s", 0.0)
+    return PostgresArchiveRepository(db, store, **kw)
+
+
 def failing_at(step: ArchiveStep) -> Callable[[ArchiveStep], None]:
     def steps(name: ArchiveStep) -> None:
         if name == step:
@@ -96,7 +114,7 @@ async def test_archive_day_writes_the_partition_rows(
     archive_db: Database, store: ArchiveStore
 ) -> None:
     rows = await insert_day(archive_db, DAY)
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     record = await repo.archive_day(T, DAY, today=LATER)
     assert record is not None
     assert record.url == store.day_path(T, DAY)
@@ -120,7 +138,7 @@ async def test_archive_day_writes_the_partition_rows(
 async def test_refuses_unfinished_and_skips_missing_days(
     archive_db: Database, store: ArchiveStore
 ) -> None:
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     with pytest.raises(ValueError, match="not finished"):
         await repo.archive_day(T, LATER, today=LATER)
     with pytest.raises(ValueError, match="not archived"):
@@ -186,7 +204,7 @@ async def test_verification_refuses_a_mismatching_file_and_keeps_the_partition(
         if step == "written":
             TAMPERING[how](store, store.temp_path(T, DAY))
 
-    repo = PostgresArchiveRepository(archive_db, store, steps=tamper)
+    repo = archive_repo(archive_db, store, steps=tamper)
     with pytest.raises(ArchiveVerificationError):
         await repo.archive_day(T, DAY, today=LATER)
     assert await repo.get(T, DAY) is None
@@ -201,7 +219,7 @@ async def test_verify_day_catches_a_file_changed_after_recording(
     archive_db: Database, store: ArchiveStore, how: str
 ) -> None:
     await insert_day(archive_db, DAY)
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     record = await repo.archive_day(T, DAY, today=LATER)
     assert record is not None
     TAMPERING[how](store, record.url)
@@ -211,7 +229,7 @@ async def test_verify_day_catches_a_file_changed_after_recording(
 
 async def _day_is_kept(db: Database, store: ArchiveStore, rows: list[tuple[Any, ...]]) -> None:
     """The invariant: the partition holds the rows, or a recorded file that verifies does."""
-    repo = PostgresArchiveRepository(db, store)
+    repo = archive_repo(db, store)
     if await has_partition(db, DAY):
         assert await partition_rows(db, DAY) == rows
     else:
@@ -224,19 +242,19 @@ async def nightly(repo: PostgresArchiveRepository) -> None:
     await repo.drop_expired(T, hot_days=1, today=LATER)
 
 
-@pytest.mark.parametrize("step", ["written", "verified", "recorded", "dropped"])
+@pytest.mark.parametrize("step", ["written", "verified", "recorded", "retired", "dropped"])
 async def test_a_crash_at_any_step_keeps_the_day_and_a_rerun_completes(
     archive_db: Database, store: ArchiveStore, step: ArchiveStep
 ) -> None:
     rows = await insert_day(archive_db, DAY)
-    crashing = PostgresArchiveRepository(archive_db, store, steps=failing_at(step))
+    crashing = archive_repo(archive_db, store, steps=failing_at(step))
     with pytest.raises(RuntimeError, match=f"crash after {step}"):
         await nightly(crashing)
     await _day_is_kept(archive_db, store, rows)
     if step == "written":  # a leftover temporary file, replaced by the re-run
         assert store.fs.exists(store.temp_path(T, DAY))
 
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     record = await repo.archive_day(T, DAY, today=LATER)
     assert record is not None
     await repo.drop_expired(T, hot_days=1, today=LATER)
@@ -255,7 +273,7 @@ async def test_drop_keeps_hot_days_and_rechecks_file_and_rows(
 ) -> None:
     days = [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]
     kept = {d: await insert_day(archive_db, d, seed=i) for i, d in enumerate(days)}
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     for d in days:
         assert await repo.archive_day(T, d, today=LATER) is not None
     today = days[-1] + timedelta(days=2)
@@ -325,7 +343,7 @@ def s3_store(endpoint: str, prefix: str) -> ArchiveStore:
 async def test_s3_store_through_fsspec(archive_db: Database, s3_endpoint: str) -> None:
     store = s3_store(s3_endpoint, "archive-test")
     rows = await insert_day(archive_db, DAY)
-    repo = PostgresArchiveRepository(archive_db, store)
+    repo = archive_repo(archive_db, store)
     record = await repo.archive_day(T, DAY, today=LATER)
     assert record is not None
     assert (
@@ -342,3 +360,180 @@ async def test_s3_store_through_fsspec(archive_db: Database, s3_endpoint: str) -
     _rewrite(store, store.path_of(record.url), _one_value_changed)
     with pytest.raises(ArchiveVerificationError):
         await repo.verify_day(T, DAY)
+
+
+async def test_a_retired_day_that_changed_or_lost_its_file_goes_back_to_postgresql(
+    archive_db: Database, store: ArchiveStore
+) -> None:
+    days = [DAY, DAY + timedelta(days=1)]
+    kept = {d: await insert_day(archive_db, d, seed=i) for i, d in enumerate(days)}
+    # retired: readers take both days from their files; the grace keeps the partitions
+    waiting = archive_repo(archive_db, store, drop_grace_s=3600.0, drop_wait_s=0.0)
+    for d in days:
+        assert await waiting.archive_day(T, d, today=LATER) is not None
+    assert await waiting.drop_expired(T, hot_days=1, today=LATER) == []
+    for d in days:
+        record = await waiting.get(T, d)
+        assert record is not None
+        assert record.retired_at is not None
+        assert record.dropped_at is None
+        assert await has_partition(archive_db, d)
+    assert set((await archive_reader(archive_db).served()).retiring) == set(days)
+
+    # a late row reaches the first day's partition; the second day's file goes missing
+    day0 = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    async with archive_db.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO market_snapshots SELECT observed_at + interval '1 microsecond', "
+            "sequence, market_id, source, yes_bid, yes_ask, last_price, yes_bid_size, "
+            "yes_ask_size, volume, volume_24h, open_interest FROM market_snapshots "
+            "WHERE observed_at >= $1 AND observed_at < $2 ORDER BY observed_at DESC LIMIT 1",
+            day0,
+            day0 + timedelta(days=1),
+        )
+    store.fs.rm(store.day_path(T, days[1]))
+    # the grace is over: neither is dropped, both are read from PostgreSQL again
+    repo = archive_repo(archive_db, store)
+    assert await repo.drop_expired(T, hot_days=1, today=LATER) == []
+    for d in days:
+        assert await has_partition(archive_db, d)
+        record = await repo.get(T, d)
+        assert record is not None
+        assert (record.verified_at, record.retired_at) == (None, None)
+    assert not (await archive_reader(archive_db).served()).files
+    assert len(await partition_rows(archive_db, DAY)) == len(kept[DAY]) + 1
+    assert await partition_rows(archive_db, days[1]) == kept[days[1]]
+
+    # the next run archives both again, then drops them
+    for d in days:
+        assert await repo.archive_day(T, d, today=LATER) is not None
+    assert await repo.drop_expired(T, hot_days=1, today=LATER) == days
+    assert len(file_rows(store, DAY)) == len(kept[DAY]) + 1
+    assert file_rows(store, days[1]) == kept[days[1]]
+
+
+async def test_a_run_leaves_a_drop_whose_grace_ends_after_its_wait_to_the_next_run(
+    archive_db: Database, store: ArchiveStore
+) -> None:
+    await insert_day(archive_db, DAY)
+    repo = archive_repo(archive_db, store, drop_grace_s=0.6, drop_wait_s=0.2)
+    assert await repo.archive_day(T, DAY, today=LATER) is not None
+    assert await repo.drop_expired(T, hot_days=1, today=LATER) == []  # waited 0.2 s at most
+    assert await has_partition(archive_db, DAY)
+    repo.drop_wait_s = 5.0
+    assert await repo.drop_expired(T, hot_days=1, today=LATER) == [DAY]
+    record = await repo.get(T, DAY)
+    assert record is not None
+    assert record.retired_at is not None
+    assert record.dropped_at is not None
+    assert (record.dropped_at - record.retired_at).total_seconds() >= 0.6
+
+
+_BIG = 2**63 - 1
+# Rows at the edges of the table's types and CHECKs: counts of 0, 2^32 - 1, 2^32 and 2^63 - 1,
+# sequences of both signs, the largest market id, prices of 0 and $1, times before 1970 (whose
+# epoch microseconds are negative) and far ahead.
+EXTREME_ROWS: list[tuple[Any, ...]] = [
+    (
+        datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC),  # (datetime.min is sent as -infinity)
+        -(2**63),
+        2**31 - 1,
+        1,
+        1_000_000,
+        1_000_000,
+        1_000_000,
+        _BIG,
+        _BIG,
+        _BIG,
+        _BIG,
+        _BIG,
+    ),
+    (
+        datetime(9999, 12, 31, 23, 59, 59, 999_998, tzinfo=UTC),
+        _BIG,
+        2**31 - 1,
+        0,
+        0,
+        1_000_000,
+        999_999,
+        2**32,
+        2**32 - 1,
+        _BIG - 1,
+        0,
+        2**40 + 12_345,
+    ),
+    (datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC), -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    (datetime(2026, 11, 26, 13, 0, 0, 123_456, tzinfo=UTC), 17, 4711, 1, 1, 2, 3, 4, 5, 6, 7, 8),
+]
+
+
+def _file_of(store: ArchiveStore, rows: list[tuple[Any, ...]], name: str) -> RowChecksum:
+    columns = list(zip(*rows, strict=True))
+    table = pa.Table.from_arrays(
+        [pa.array(list(v), type=f.type) for v, f in zip(columns, SNAPSHOT_SCHEMA, strict=True)],
+        schema=SNAPSHOT_SCHEMA,
+    )
+    path = f"{store.root}/{name}.parquet"
+    store.makedirs(store.root)
+    with store.fs.open(path, "wb") as f:
+        pq.write_table(table, f)
+    return store.file_checksum(path)
+
+
+async def test_the_int8_checksum_equals_the_numeric_one_and_duckdbs(
+    archive_db: Database, store: ArchiveStore
+) -> None:
+    async with archive_db.acquire() as conn:
+        # the table's columns and CHECKs, without its partitions
+        await conn.execute(
+            "CREATE TEMP TABLE extremes (LIKE market_snapshots INCLUDING CONSTRAINTS)"
+        )
+        await conn.copy_records_to_table(
+            "extremes", records=EXTREME_ROWS, columns=list(SNAPSHOT_COLUMNS)
+        )
+        fast = RowChecksum.from_row(
+            tuple(await conn.fetchrow(CHECKSUM_SQL.format(relation="extremes")))
+        )
+        numeric = RowChecksum.from_row(
+            tuple(await conn.fetchrow(CHECKSUM_NUMERIC_SQL.format(relation="extremes")))
+        )
+        assert await partition_checksum(conn, "extremes") == fast
+        empty = await partition_checksum(conn, "(SELECT * FROM extremes WHERE false) x")
+        await conn.execute("DROP TABLE extremes")
+    assert fast == numeric == _file_of(store, EXTREME_ROWS, "extremes")
+    assert fast.rows == len(EXTREME_ROWS)
+    assert fast.cross != 0
+    assert empty == RowChecksum(0, (0,) * len(SNAPSHOT_COLUMNS), 0)
+
+
+async def test_a_value_outside_the_bounds_is_checksummed_in_numeric(
+    archive_db: Database, store: ArchiveStore
+) -> None:
+    # no CHECKs: a price no snapshot may hold overflows the int8 form, which must say so (never
+    # sum wrongly); partition_checksum then gives the NUMERIC form's exact figures
+    wild = [(*EXTREME_ROWS[3][:4], 2**31 - 1, *EXTREME_ROWS[3][5:]), EXTREME_ROWS[0]]
+    async with archive_db.acquire() as conn:
+        await conn.execute("CREATE TEMP TABLE wild (LIKE market_snapshots)")
+        await conn.copy_records_to_table("wild", records=wild, columns=list(SNAPSHOT_COLUMNS))
+        with pytest.raises(asyncpg.NumericValueOutOfRangeError):
+            await conn.fetchrow(CHECKSUM_SQL.format(relation="wild"))
+        found = await partition_checksum(conn, "wild")
+        numeric = RowChecksum.from_row(
+            tuple(await conn.fetchrow(CHECKSUM_NUMERIC_SQL.format(relation="wild")))
+        )
+        await conn.execute("DROP TABLE wild")
+    assert found == numeric == _file_of(store, wild, "wild")
+
+
+def test_the_drop_grace_must_outlast_every_readers_list() -> None:
+    with pytest.raises(ValueError, match="ARCHIVE_DROP_GRACE_S"):
+        Settings(archive_catalogue_ttl_s=30, archive_drop_grace_s=35)
+    fine = Settings(archive_catalogue_ttl_s=30, archive_drop_grace_s=40)
+    assert fine.archive_drop_grace_s - fine.archive_catalogue_ttl_s >= ARCHIVE_DROP_MARGIN_S
+
+
+async def test_a_negative_grace_or_wait_is_refused(archive_db: Database) -> None:
+    with pytest.raises(ValueError, match="drop_grace_s and drop_wait_s must be >= 0"):
+        PostgresArchiveRepository(archive_db, drop_grace_s=-1.0)
+    with pytest.raises(ValueError, match="drop_grace_s and drop_wait_s must be >= 0"):
+        PostgresArchiveRepository(archive_db, drop_wait_s=-0.5)

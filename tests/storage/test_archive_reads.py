@@ -1,18 +1,25 @@
 """Contract: one read path over hot and archived days.
 
 Rows stored by `save_many` over three days are read (snapshot_frame with and without as-of
-seeds, time bounds and tickers; the API's history JSON with limits and bounds), then the first
-two days are archived and their partitions dropped, and every read is repeated: the frames are
-equal (values, order, dtypes) and the JSON is byte-identical, whether a read touches archived
-days only, hot days only, or both, and whether a market's as-of seed lies in an archived day.
-A read of hot days alone does not look at the archive catalogue again (the dropped days are
-cached); an unknown ticker is still None and a market without rows still [].
+seeds, time bounds and tickers; the API's history JSON and the model history `get_history`,
+with limits and bounds), then the first two days are archived and their partitions dropped,
+and every read is repeated: the frames are equal (values, order, dtypes), the JSON is
+byte-identical and the models equal, whether a read touches archived days only, hot days only,
+or both, and whether a market's as-of seed lies in an archived day. A read of hot days alone
+does not look at the archive catalogue again (the list of archived days is cached); an unknown
+ticker is still None (JSON) and a market without rows still [].
+
+Across processes (a second `Database`, as the API or a notebook): a reader whose cached list
+predates the drop reads every row of the day while it is retired (from the partition, while
+the dropping process already reads the file, without duplicates) and right after the partition
+is dropped; and a read that planned with a stale list and found the partition gone is redone.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,11 +28,12 @@ from typing import Any
 import pandas as pd
 import pytest_asyncio
 
+from kalshi_core.models import MarketSnapshot
 from kalshi_core.storage.archive import ArchiveStore
-from kalshi_core.storage.database import Database, Repositories
+from kalshi_core.storage.database import Database, Repositories, repositories
 from kalshi_core.storage.partitions import existing_days
 from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
-from kalshi_core.storage.postgres.archive_reads import archive_reader
+from kalshi_core.storage.postgres.archive_reads import ArchiveReader, archive_reader
 from kalshi_core.storage.postgres.json_reads import PostgresJsonReads
 from tests.builders import build_market, build_snapshot
 
@@ -117,6 +125,25 @@ async def _read_all(
     return frames, histories
 
 
+async def _models(repos: Repositories) -> dict[str, list[MarketSnapshot]]:
+    return {
+        name: await repos.markets.get_history(ticker, limit, start, end)
+        for name, (ticker, limit, start, end) in HISTORIES.items()
+    }
+
+
+def _assert_same(
+    reads: tuple[dict[str, pd.DataFrame], dict[str, str | None]],
+    expected: tuple[dict[str, pd.DataFrame], dict[str, str | None]],
+    what: str,
+) -> None:
+    frames, histories = reads
+    for name, frame in expected[0].items():
+        pd.testing.assert_frame_equal(frames[name], frame, check_exact=True, obj=f"{what}: {name}")
+    for name, text in expected[1].items():
+        assert histories[name] == text, f"{what}: {name}"
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def archive_store(clean_db: Database, tmp_path: Path) -> AsyncIterator[ArchiveStore]:
     store = ArchiveStore(str(tmp_path / "archive"))
@@ -133,6 +160,7 @@ async def test_an_archived_day_reads_like_a_hot_day(
     await _store_three_days(repos)
     reads = PostgresJsonReads(repos.db, count_cache_s=0)
     hot_frames, hot_histories = await _read_all(repos, reads)
+    hot_models = await _models(repos)
     # the data exercises what it should
     assert len(hot_frames["everything"]) > 300
     assert hot_frames["everything"]["observed_at"].duplicated().any()  # ties ordered by ticker
@@ -140,8 +168,10 @@ async def test_an_archived_day_reads_like_a_hot_day(
     assert (seeds["observed_at"] < at(D3, 1)).sum() == 2  # QUIET's and A's seeds
     assert hot_histories["an unknown ticker"] is None
     assert hot_histories["a market without rows"] == "[]"
+    assert len(hot_models["newest 500"]) > 100
+    assert hot_models["an unknown ticker"] == hot_models["a market without rows"] == []
 
-    archive = PostgresArchiveRepository(repos.db, archive_store)
+    archive = PostgresArchiveRepository(repos.db, archive_store, drop_grace_s=0.0)
     for day in (D1, D2):
         assert await archive.archive_day("market_snapshots", day, today=D3 + timedelta(days=9))
     assert await archive.drop_expired("market_snapshots", hot_days=1, today=D3 + timedelta(1)) == [
@@ -151,11 +181,14 @@ async def test_an_archived_day_reads_like_a_hot_day(
     async with repos.db.acquire() as conn:
         assert {D1, D2}.isdisjoint(await existing_days(conn, "market_snapshots"))
 
-    frames, histories = await _read_all(repos, reads)
-    for name, expected in hot_frames.items():
-        pd.testing.assert_frame_equal(frames[name], expected, check_exact=True, obj=name)
-    for name, expected_json in hot_histories.items():
-        assert histories[name] == expected_json, name
+    _assert_same(await _read_all(repos, reads), (hot_frames, hot_histories), "archived")
+    models = await _models(repos)
+    for name, expected_models in hot_models.items():
+        assert models[name] == expected_models, name
+    # the models hold what the JSON holds (one read path): the same rows, newest first
+    newest = models["a page across the boundary"]
+    assert [m.timestamp for m in newest] == sorted((m.timestamp for m in newest), reverse=True)
+    assert newest[-1].timestamp < at(D3, 0) <= newest[0].timestamp  # archived and hot rows
 
 
 async def test_a_hot_read_does_not_query_the_archive(
@@ -173,22 +206,126 @@ async def test_a_hot_read_does_not_query_the_archive(
     assert reader.loads == loads
 
 
-async def test_a_drop_by_another_process_is_seen_after_the_ttl(
+class _Clock:
+    """A reader's monotonic clock that can be set (`held`) or follow the real one (None)."""
+
+    def __init__(self) -> None:
+        self.held: float | None = None
+
+    def __call__(self) -> float:
+        return time.monotonic() if self.held is None else self.held
+
+
+async def _other_process(
+    url: str, store: ArchiveStore, ttl_s: float
+) -> tuple[Database, ArchiveReader]:
+    other = await Database.connect(url, max_size=2)
+    reader = archive_reader(other)
+    reader.use_store(store)
+    reader.ttl_s = ttl_s
+    return other, reader
+
+
+async def test_a_reader_with_a_warm_cache_reads_a_day_correctly_across_its_drop(
     repos: Repositories, archive_store: ArchiveStore, database_url: str
 ) -> None:
     await _store_three_days(repos)
     reads = PostgresJsonReads(repos.db, count_cache_s=0)
-    before = await reads.history(A, 500)
-    reader = archive_reader(repos.db)
-    reader.ttl_s = 0.0
+    hot = await _read_all(repos, reads)
+    ttl = 1.0
+    other, reader = await _other_process(database_url, archive_store, ttl)
     try:
-        other = await Database.connect(database_url, max_size=2)
-        try:
-            archive = PostgresArchiveRepository(other, archive_store)
-            await archive.archive_day("market_snapshots", D1, today=D3)
-            assert await archive.drop_expired("market_snapshots", hot_days=1, today=D3) == [D1]
-        finally:
-            await other.close()
-        assert await reads.history(A, 500) == before
+        clock = _Clock()
+        reader.clock = clock
+        other_repos = repositories(other)
+        other_reads = PostgresJsonReads(other, count_cache_s=0)
+        _assert_same(await _read_all(other_repos, other_reads), hot, "warm")
+        # its list of archived days (none) stays in use: as if every read came within the TTL
+        clock.held = clock()
+        loads = reader.loads
+
+        archive = PostgresArchiveRepository(
+            repos.db, archive_store, drop_grace_s=ttl + 0.5, drop_wait_s=0.0
+        )
+        for day in (D1, D2):
+            assert await archive.archive_day("market_snapshots", day, today=D3 + timedelta(1))
+        # phase 1: retired, not dropped (the grace is not over and the run may not wait)
+        assert (
+            await archive.drop_expired("market_snapshots", hot_days=1, today=D3 + timedelta(1))
+            == []
+        )
+        async with repos.db.acquire() as conn:
+            assert {D1, D2} <= await existing_days(conn, "market_snapshots")
+        served = await archive_reader(repos.db).served()
+        assert set(served.files) == served.retiring == {D1, D2}
+        # this process reads the files (and leaves the partitions out), the other one still
+        # reads the partitions with its old list: the same rows either way
+        _assert_same(await _read_all(repos, reads), hot, "retired, this process")
+        _assert_same(await _read_all(other_repos, other_reads), hot, "retired, warm list")
+        assert reader.loads == loads
+
+        # phase 2: the run waits out the grace, then drops; the other process reads at once
+        clock.held = None
+        archive.drop_wait_s = 10.0
+        assert await archive.drop_expired(
+            "market_snapshots", hot_days=1, today=D3 + timedelta(1)
+        ) == [D1, D2]
+        async with repos.db.acquire() as conn:
+            assert {D1, D2}.isdisjoint(await existing_days(conn, "market_snapshots"))
+        _assert_same(await _read_all(other_repos, other_reads), hot, "dropped, other process")
+        assert reader.loads == loads + 1
+        assert reader.redone == 0
     finally:
-        reader.ttl_s = 30.0
+        await other.close()
+
+
+async def test_a_read_that_found_a_partition_dropped_under_it_is_redone(
+    repos: Repositories, archive_store: ArchiveStore, database_url: str
+) -> None:
+    await _store_three_days(repos)
+    reads = PostgresJsonReads(repos.db, count_cache_s=0)
+    expected_json = await reads.history(A, 500)
+    expected_frame = await repos.markets.snapshot_frame([A, B], at(D1, 6), at(D3, 6))
+    expected_models = await repos.markets.get_history(B, 300)
+    other, reader = await _other_process(database_url, archive_store, 1.0)
+    try:
+        clock = _Clock()
+        reader.clock = clock
+        other_repos = repositories(other)
+        other_reads = PostgresJsonReads(other, count_cache_s=0)
+        acquire: Callable[[], Any] = other.acquire
+        reads_of_the_other: list[Callable[[], Awaitable[Any]]] = [
+            lambda: other_reads.history(A, 500),
+            lambda: other_repos.markets.snapshot_frame([A, B], at(D1, 6), at(D3, 6)),
+            lambda: other_repos.markets.get_history(B, 300),
+        ]
+        for n, read in enumerate(reads_of_the_other):
+            day = (D1, D2, D3)[n]
+            start = clock.held = time.monotonic()
+            reader.forget()
+            await other_reads.history(A, 1)  # a list loaded now, before the day is retired
+            archive = PostgresArchiveRepository(repos.db, archive_store, drop_grace_s=0.0)
+            assert await archive.archive_day("market_snapshots", day, today=D3 + timedelta(2))
+            # dropped with no grace: what a read stalled for longer than the grace would meet
+            today = D3 + timedelta(2)
+            assert await archive.drop_expired("market_snapshots", hot_days=1, today=today) == [day]
+
+            def stalled(late: float = start + 10.0) -> Any:
+                clock.held = late  # the read went on past its list's age...
+                return acquire()
+
+            other.acquire = stalled  # type: ignore[method-assign]
+            try:
+                result = await read()
+            finally:
+                other.acquire = acquire  # type: ignore[method-assign]
+            assert reader.redone == n + 1  # ...so the look after it reloaded the list: redone
+            if n == 0:
+                assert result == expected_json
+            elif n == 1:
+                assert isinstance(result, pd.DataFrame)
+                pd.testing.assert_frame_equal(result, expected_frame, check_exact=True)
+            else:
+                assert result == expected_models
+    finally:
+        await other.close()

@@ -199,6 +199,7 @@ async def test_writer_sees_the_migrated_quote_as_the_same_quote(empty_database_u
         )
         assert (await repos.markets.save_many([same])).unchanged == 1
         assert (await repos.markets.save_many([moved])).written == 1
+        upgrade(url)  # reads look up the archive's catalogue (migrations 0010 and 0011)
         history = await repos.markets.get_history(ticker)
         assert [h.yes_bid for h in history] == [Decimal("0.000002"), Decimal("0.0001"), 0]
         assert history[1].quote_key() == tuple(map(Decimal, quote))

@@ -6,20 +6,33 @@ observed_at) TO STDOUT` in the same REPEATABLE READ snapshot as the partition's 
 decodes fixed-width rows with numpy (no per-row Python), and writes them through a
 `pyarrow.parquet.ParquetWriter` in row groups: memory stays at a few row groups whatever the
 size of the day. The file goes to a temporary name, is re-read from the store and checked
-against the partition's checksum, is moved into place and recorded. `drop_expired` drops the
-partitions of recorded days older than the hot window, each only after re-checking, under a lock
-that keeps writers out, that the file still has its recorded size and the partition still has
-its recorded checksum.
+against the partition's checksum, is moved into place and recorded.
+
+`drop_expired` takes recorded days older than the hot window out of PostgreSQL in two phases,
+each only after re-checking, under a lock that keeps writers out, that the file still has its
+recorded size and the partition still has its recorded checksum:
+
+1. **retire**: `retired_at` is set; readers switch to the file as their cached list of archived
+   days expires (ARCHIVE_CATALOGUE_TTL_S), and until then still read the partition, which holds
+   the same rows;
+2. **drop**: once the day has been retired for ARCHIVE_DROP_GRACE_S (longer than any reader's
+   list may be used), the partition is dropped. The job waits up to ARCHIVE_DROP_WAIT_S for that;
+   a day whose grace ends later is dropped by the next run.
+
+A partition that changed after it was archived, or a file gone missing before the drop, puts the
+day back in PostgreSQL's hands (not retired, not verified): the next run archives it again.
 
 Whatever step fails or is interrupted, the day is kept by the partition, by a verified file, or
-by both: nothing is recorded before the file is verified and in place, and nothing is dropped
-that is not recorded. Every step is idempotent: an already verified day is skipped, a leftover
-temporary file is overwritten, a recorded day is dropped by the next run.
+by both: nothing is recorded before the file is verified and in place, nothing is retired that
+is not recorded, and nothing is dropped that has not been retired for the grace. Every step is
+idempotent: an already verified day is skipped, a leftover temporary file is overwritten, a
+recorded day is retired and dropped by the next run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -33,6 +46,7 @@ from kalshi_core.logs import get_logger
 from kalshi_core.settings import get_settings
 from kalshi_core.storage.archive import (
     ARCHIVED_TABLES,
+    CHECKSUM_NUMERIC_SQL,
     CHECKSUM_SQL,
     ROW_GROUP_ROWS,
     SNAPSHOT_COLUMNS,
@@ -93,31 +107,49 @@ _DICTIONARY_COLUMNS: Final = ["market_id", "source", "yes_bid", "yes_ask", "last
 _DELTA_COLUMNS: Final = [c for c in SNAPSHOT_COLUMNS if c not in _DICTIONARY_COLUMNS]
 
 _RECORD_COLUMNS: Final = (
-    "table_name, day, url, rows, bytes, checksum, written_at, verified_at, dropped_at"
+    "table_name, day, url, rows, bytes, checksum, written_at, verified_at, retired_at, dropped_at"
 )
 _GET: Final = f"SELECT {_RECORD_COLUMNS} FROM archived_days WHERE table_name = $1 AND day = $2"
+_GET_FOR_UPDATE: Final = _GET + " FOR UPDATE"
 _LIST: Final = f"SELECT {_RECORD_COLUMNS} FROM archived_days WHERE table_name = $1 ORDER BY day"
-_RECORD: Final = """
+_RECORD: Final = f"""
 INSERT INTO archived_days (table_name, day, url, rows, bytes, checksum, written_at, verified_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 ON CONFLICT (table_name, day) DO UPDATE SET
     url = EXCLUDED.url, rows = EXCLUDED.rows, bytes = EXCLUDED.bytes,
     checksum = EXCLUDED.checksum, written_at = EXCLUDED.written_at,
-    verified_at = EXCLUDED.verified_at, dropped_at = NULL
-RETURNING table_name, day, url, rows, bytes, checksum, written_at, verified_at, dropped_at
+    verified_at = EXCLUDED.verified_at, retired_at = NULL, dropped_at = NULL
+RETURNING {_RECORD_COLUMNS}
 """
-_DROP_CANDIDATES: Final = f"""
+_TO_RETIRE: Final = f"""
 SELECT {_RECORD_COLUMNS} FROM archived_days
-WHERE table_name = $1 AND day < $2 AND verified_at IS NOT NULL AND dropped_at IS NULL
+WHERE table_name = $1 AND day < $2 AND verified_at IS NOT NULL AND retired_at IS NULL
 ORDER BY day
 """
+# Retired days still to drop, and the seconds until their grace ($3) is over (<= 0: due).
+# clock_timestamp(), not now(): the time of this statement, not of its transaction's start.
+_TO_DROP: Final = f"""
+SELECT {_RECORD_COLUMNS},
+    extract(epoch FROM retired_at - clock_timestamp())::float8 + $3 AS due_in_s
+FROM archived_days
+WHERE table_name = $1 AND day < $2 AND retired_at IS NOT NULL AND dropped_at IS NULL
+ORDER BY day
+"""
+# Stamped as late as possible, right before the commit that shows it to readers: the grace
+# counts from here, and must not start before readers can see the day retired.
+_MARK_RETIRED: Final = (
+    "UPDATE archived_days SET retired_at = clock_timestamp() WHERE table_name = $1 AND day = $2"
+)
 _MARK_DROPPED: Final = (
-    "UPDATE archived_days SET dropped_at = now() WHERE table_name = $1 AND day = $2"
+    "UPDATE archived_days SET dropped_at = clock_timestamp(), "
+    "retired_at = coalesce(retired_at, clock_timestamp()) WHERE table_name = $1 AND day = $2"
 )
+# Back to PostgreSQL: readers take the day from the partition again; the next run archives it.
 _UNVERIFY: Final = (
-    "UPDATE archived_days SET verified_at = NULL WHERE table_name = $1 AND day = $2 "
-    "AND dropped_at IS NULL"
+    "UPDATE archived_days SET verified_at = NULL, retired_at = NULL "
+    "WHERE table_name = $1 AND day = $2 AND dropped_at IS NULL"
 )
+_RELATION_EXISTS: Final = "SELECT to_regclass($1) IS NOT NULL"
 _PARTITION_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('kalshi_partitions:' || $1))"
 
 
@@ -131,8 +163,26 @@ def _record(row: asyncpg.Record) -> ArchivedDay:
         checksum=row["checksum"],
         written_at=row["written_at"],
         verified_at=row["verified_at"],
+        retired_at=row["retired_at"],
         dropped_at=row["dropped_at"],
     )
+
+
+async def partition_checksum(conn: asyncpg.Connection, relation: str) -> RowChecksum:
+    """The `RowChecksum` of `relation` (a trusted name): `CHECKSUM_SQL`, or the NUMERIC
+    reference form when a value lies outside the bounds the int8 form relies on (it raises
+    then: a savepoint keeps the caller's transaction usable)."""
+    try:
+        async with conn.transaction():
+            row = await conn.fetchrow(CHECKSUM_SQL.format(relation=relation))
+    except asyncpg.NumericValueOutOfRangeError:
+        log.warning(
+            "a value is outside the table's bounds: checksum in NUMERIC",
+            extra={"relation": relation},
+        )
+        row = await conn.fetchrow(CHECKSUM_NUMERIC_SQL.format(relation=relation))
+    assert row is not None
+    return RowChecksum.from_row(tuple(row))
 
 
 class _BinaryCopyWriter:
@@ -224,9 +274,12 @@ def _finished(day: date, today: date) -> None:
 class PostgresArchiveRepository:
     """`ArchiveRepository` on PostgreSQL and an fsspec store.
 
-    `store` defaults to ARCHIVE_URL / ARCHIVE_STORAGE_OPTIONS. `steps`, when given, is called
-    with the name of each step as it completes ("written", "verified", "recorded", "dropped"):
-    what tests use to interrupt an archive run at any point.
+    `store` defaults to ARCHIVE_URL / ARCHIVE_STORAGE_OPTIONS, `drop_grace_s` and `drop_wait_s`
+    to ARCHIVE_DROP_GRACE_S and ARCHIVE_DROP_WAIT_S (a grace shorter than other processes'
+    ARCHIVE_CATALOGUE_TTL_S lets them miss a dropped day's rows: 0 only where no other process
+    reads). `steps`, when given, is called with the name of each step as it completes
+    ("written", "verified", "recorded", "retired", "dropped"): what tests use to interrupt an
+    archive run at any point.
     """
 
     def __init__(
@@ -235,12 +288,22 @@ class PostgresArchiveRepository:
         store: ArchiveStore | None = None,
         *,
         steps: Callable[[ArchiveStep], None] | None = None,
+        drop_grace_s: float | None = None,
+        drop_wait_s: float | None = None,
         drop_lock_timeout_s: float = 2.0,
         drop_attempts: int = 10,
     ) -> None:
+        settings = get_settings()
         self._db = db
         self._store = store
         self._steps = steps
+        self.drop_grace_s = settings.archive_drop_grace_s if drop_grace_s is None else drop_grace_s
+        self.drop_wait_s = settings.archive_drop_wait_s if drop_wait_s is None else drop_wait_s
+        if self.drop_grace_s < 0 or self.drop_wait_s < 0:
+            raise ValueError(
+                f"drop_grace_s and drop_wait_s must be >= 0 "
+                f"(got {self.drop_grace_s}, {self.drop_wait_s})"
+            )
         self._drop_lock_timeout_s = drop_lock_timeout_s
         self._drop_attempts = drop_attempts
 
@@ -299,6 +362,8 @@ class PostgresArchiveRepository:
                 "archived file missing or changed: archiving the day again",
                 extra={"table": table, "day": day.isoformat(), "url": record.url},
             )
+            if record.retired_at is not None:  # readers go back to the partition meanwhile
+                await self._unretire(record)
         name = partition_name(table, day)
         async with self._db.acquire() as conn:
             if day not in await existing_days(conn, table):
@@ -352,9 +417,7 @@ class PostgresArchiveRepository:
                     f"{name}: columns {wrong} are not the integer layout of migration 0009"
                 )
             # `name` is our own partition name (partition_name), safe to splice
-            row = await conn.fetchrow(CHECKSUM_SQL.format(relation=name))
-            assert row is not None
-            source = RowChecksum.from_row(tuple(row))
+            source = await partition_checksum(conn, name)
             store = self.store
             with store.fs.open(temp, "wb") as sink:
                 writer = _parquet_writer(sink)
@@ -414,7 +477,7 @@ class PostgresArchiveRepository:
             )
         return record
 
-    # --- drop ---------------------------------------------------------------------------------
+    # --- retire, then drop -----------------------------------------------------------------
 
     async def drop_expired(
         self,
@@ -423,15 +486,17 @@ class PostgresArchiveRepository:
         hot_days: int | None = None,
         today: date | None = None,
     ) -> list[date]:
-        """Drop the partitions of archived days older than `hot_days` (default
-        ARCHIVE_HOT_DAYS) before `today`; returns the days dropped.
+        """Retire the archived days older than `hot_days` (default ARCHIVE_HOT_DAYS) before
+        `today`, then drop the partitions of the days retired `drop_grace_s` ago or longer,
+        waiting up to `drop_wait_s` for days whose grace has not ended; returns the days
+        dropped (see the module docstring).
 
-        Each day is dropped in its own transaction, after checking under a SHARE lock (writers
-        of that day wait; readers go on) that its file still has the recorded size and its
-        partition still the recorded checksum. A partition that changed since it was archived
-        (a late write) is kept and its record marked unverified, so the next archive run writes
-        it again. The DROP waits at most `drop_lock_timeout_s` per attempt for readers of the
-        parent table.
+        Each day is retired, and dropped, in its own transaction, after checking under a SHARE
+        lock (writers of that day wait; readers go on) that its file still has the recorded
+        size and its partition still the recorded checksum. A partition that changed since it
+        was archived (a late write) is kept and its record marked unverified (and no longer
+        retired), so the next archive run writes it again. The DROP waits at most
+        `drop_lock_timeout_s` per attempt for readers of the parent table.
         """
         self._db.require_writable()
         if table not in ARCHIVED_TABLES:
@@ -440,15 +505,37 @@ class PostgresArchiveRepository:
         if hot < 1:
             raise ValueError(f"hot_days must be >= 1 (got {hot})")
         cutoff = (today or datetime.now(UTC).date()) - timedelta(days=hot)
-        dropped: list[date] = []
         async with self._db.acquire() as conn:
-            candidates = [_record(r) for r in await conn.fetch(_DROP_CANDIDATES, table, cutoff)]
-            present = await existing_days(conn, table)
-            for record in candidates:
-                if await self._drop_one(conn, record, record.day in present):
+            candidates = [_record(r) for r in await conn.fetch(_TO_RETIRE, table, cutoff)]
+        for record in candidates:
+            await self._retire(record)
+        dropped: list[date] = []
+        tried: set[date] = set()
+        deadline = time.monotonic() + self.drop_wait_s
+        while True:
+            async with self._db.acquire() as conn:
+                pending = await conn.fetch(_TO_DROP, table, cutoff, self.drop_grace_s)
+            waits: list[float] = []
+            for row in pending:
+                record = _record(row)
+                if record.day in tried:
+                    continue
+                if row["due_in_s"] > 0:
+                    waits.append(row["due_in_s"])
+                    continue
+                tried.add(record.day)
+                if await self._drop_one(record):
                     dropped.append(record.day)
-        if dropped:
-            archive_reader(self._db).forget()
+            if not waits:
+                break
+            pause = min(waits)
+            if time.monotonic() + pause > deadline:
+                log.info(
+                    "retired days to be dropped by the next run (their grace ends later)",
+                    extra={"table": table, "days": len(waits), "next_due_s": round(pause, 1)},
+                )
+                break
+            await asyncio.sleep(pause + 0.05)
         return dropped
 
     async def _file_intact(self, record: ArchivedDay) -> bool:
@@ -462,47 +549,109 @@ class PostgresArchiveRepository:
             return False
         return True
 
-    async def _drop_one(self, conn: asyncpg.Connection, record: ArchivedDay, present: bool) -> bool:
+    async def _current(self, conn: asyncpg.Connection, record: ArchivedDay) -> ArchivedDay | None:
+        """The record, locked and re-read: None when another run changed it meanwhile (it
+        re-archived, retired or dropped the day)."""
+        row = await conn.fetchrow(_GET_FOR_UPDATE, record.table, record.day)
+        if row is None:
+            return None
+        now = _record(row)
+        same = (
+            now.checksum == record.checksum
+            and now.verified_at is not None
+            and now.dropped_at is None
+            and now.retired_at == record.retired_at  # a day retired again restarts its grace
+        )
+        return now if same else None
+
+    async def _partition_matches(
+        self, conn: asyncpg.Connection, record: ArchivedDay, name: str
+    ) -> bool:
+        """Under a SHARE lock (held to the end of the transaction): the partition still has the
+        recorded checksum and the file its recorded size; if not, the day goes back to
+        PostgreSQL (unverified, not retired) to be archived again."""
+        await conn.execute(f"LOCK TABLE {name} IN SHARE MODE")
+        now = await partition_checksum(conn, name)
+        if now.digest != record.checksum:
+            await conn.execute(_UNVERIFY, record.table, record.day)
+            log.warning(
+                "partition changed since it was archived: kept, to be archived again",
+                extra={"table": record.table, "day": record.day.isoformat()},
+            )
+            return False
+        if not await self._file_intact(record):
+            await conn.execute(_UNVERIFY, record.table, record.day)
+            return False
+        return True
+
+    async def _retire(self, record: ArchivedDay) -> bool:
+        """Phase 1: readers take the day from its file from now on (after re-checking both)."""
         table, day = record.table, record.day
         name = partition_name(table, day)
         if not await self._file_intact(record):
             return False
-        if not present:
-            # dropped by hand or by an earlier run that stopped before recording it
-            await conn.execute(_MARK_DROPPED, table, day)
-            return True
-        async with conn.transaction():
+        async with self._db.acquire() as conn, conn.transaction():
             await conn.execute(_PARTITION_LOCK, table)
-            await conn.execute(f"LOCK TABLE {name} IN SHARE MODE")
-            row = await conn.fetchrow(CHECKSUM_SQL.format(relation=name))
-            assert row is not None
-            now = RowChecksum.from_row(tuple(row))
-            if now.digest != record.checksum:
-                await conn.execute(_UNVERIFY, table, day)
+            if await self._current(conn, record) is None:
+                return False
+            if not await conn.fetchval(_RELATION_EXISTS, name):
+                # the partition went by hand, or with a run that stopped before recording
+                # it: the file is all there is, readers must take it at once
+                await conn.execute(_MARK_DROPPED, table, day)
                 log.warning(
-                    "partition changed since it was archived: kept, to be archived again",
+                    "partition of an archived day already gone: served from its file",
                     extra={"table": table, "day": day.isoformat()},
                 )
+            elif not await self._partition_matches(conn, record, name):
                 return False
-            # right before the drop: the file is still there with its recorded size
-            if not await self._file_intact(record):
+            else:
+                await conn.execute(_MARK_RETIRED, table, day)
+        # this process reads the day from the file at once (other processes: within their TTL)
+        archive_reader(self._db).forget()
+        self._step("retired")
+        log.info("archived day retired: served from its file", extra={"partition": name})
+        return True
+
+    async def _unretire(self, record: ArchivedDay) -> None:
+        async with self._db.acquire() as conn:
+            await conn.execute(_UNVERIFY, record.table, record.day)
+        archive_reader(self._db).forget()
+
+    async def _drop_one(self, record: ArchivedDay) -> bool:
+        """Phase 2: drop the partition of a day retired at least the grace ago."""
+        table, day = record.table, record.day
+        name = partition_name(table, day)
+        kept = False
+        async with self._db.acquire() as conn, conn.transaction():
+            await conn.execute(_PARTITION_LOCK, table)
+            if await self._current(conn, record) is None:
                 return False
-            for attempt in range(1, self._drop_attempts + 1):
-                try:
-                    async with conn.transaction():  # a savepoint: a timeout undoes this try only
-                        timeout_ms = int(self._drop_lock_timeout_s * 1000)
-                        await conn.execute(f"SET LOCAL lock_timeout = '{timeout_ms}ms'")
-                        await conn.execute(f"DROP TABLE {name}")
-                        await conn.execute("SET LOCAL lock_timeout = 0")
-                    break
-                except asyncpg.LockNotAvailableError:
-                    if attempt == self._drop_attempts:
-                        raise
-                    log.info("partition drop waiting for readers", extra={"partition": name})
-            await conn.execute(_MARK_DROPPED, table, day)
+            if await conn.fetchval(_RELATION_EXISTS, name):
+                kept = not await self._partition_matches(conn, record, name)
+                if not kept:
+                    await self._drop_table(conn, name)
+            if not kept:
+                await conn.execute(_MARK_DROPPED, table, day)
+        if kept:  # back to the partition (after the commit, so a reload sees it)
+            archive_reader(self._db).forget()
+            return False
         # this process's caches learn of the drop at once (other processes: see archive_reads)
         self._db.forget_partitions()
         archive_reader(self._db).forget()
         self._step("dropped")
         log.info("archived partition dropped", extra={"partition": name, "url": record.url})
         return True
+
+    async def _drop_table(self, conn: asyncpg.Connection, name: str) -> None:
+        for attempt in range(1, self._drop_attempts + 1):
+            try:
+                async with conn.transaction():  # a savepoint: a timeout undoes this try only
+                    timeout_ms = int(self._drop_lock_timeout_s * 1000)
+                    await conn.execute(f"SET LOCAL lock_timeout = '{timeout_ms}ms'")
+                    await conn.execute(f"DROP TABLE {name}")
+                    await conn.execute("SET LOCAL lock_timeout = 0")
+                return
+            except asyncpg.LockNotAvailableError:
+                if attempt == self._drop_attempts:
+                    raise
+                log.info("partition drop waiting for readers", extra={"partition": name})

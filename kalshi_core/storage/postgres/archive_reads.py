@@ -1,11 +1,19 @@
 """Reads of archived days: DuckDB over the Parquet files, merged into the PostgreSQL reads.
 
-A day whose partition was dropped (`archived_days.dropped_at` set) is read from its file; every
-other day from PostgreSQL. `snapshot_frame` and the history JSON call in here only when the
-range they read touches a dropped day, which they learn from `ArchiveReader.dropped`, a set
-kept in memory and re-read at most every `ttl_s` seconds (it changes only when the nightly
-archive job drops partitions; a process that drops calls `forget`). A read of hot days alone
-therefore costs one dictionary lookup more than before.
+A day served from its file (`archived_days.retired_at` set: the partition is dropped, or is
+about to be and still holds the same rows) is read from the file and never from PostgreSQL;
+every other day from PostgreSQL. Which days those are (`ServedDays`) is kept in memory by
+`ArchiveReader` and re-read when older than `ttl_s` (ARCHIVE_CATALOGUE_TTL_S); it changes only
+when the nightly archive job retires days (a process that retires or drops calls `forget`).
+
+Why a cached list is safe across processes (docs/ARCHIVE.md): the archive job drops a partition
+only once its day has been served from the file for longer than every reader's `ttl_s` plus a
+margin (ARCHIVE_DROP_GRACE_S), and every read runs through `ArchiveReader.consistent`, which
+takes the list before the read and looks again after it, redoing the read if the list changed.
+A read that planned with a list not yet naming a day, and then found the day's partition gone,
+ends after the drop, hence more than `ttl_s` after the list was loaded: the look after the read
+reloads the list, sees the day, and the read is redone from the file. A read of hot days alone
+costs two dictionary lookups more than before.
 
 Merging is exact: a day is in one place or the other, so rows with the same `observed_at`
 always come from one source; both sources are ordered the way PostgreSQL orders the hot read
@@ -22,11 +30,11 @@ import asyncio
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import duckdb
 import numpy as np
@@ -34,15 +42,16 @@ import pandas as pd
 import pyarrow as pa
 
 from kalshi_core.settings import get_settings
-from kalshi_core.storage.archive import SNAPSHOT_COLUMNS, ArchiveStore
+from kalshi_core.storage.archive import SNAPSHOT_COLUMNS, ArchiveError, ArchiveStore
 
 if TYPE_CHECKING:
     from kalshi_core.storage.database import Database
 
-_DROPPED_SQL: Final = (
-    "SELECT day, url FROM archived_days WHERE table_name = 'market_snapshots' "
-    "AND dropped_at IS NOT NULL ORDER BY day"
+_SERVED_SQL: Final = (
+    "SELECT day, url, dropped_at IS NULL AS retiring FROM archived_days "
+    "WHERE table_name = 'market_snapshots' AND retired_at IS NOT NULL ORDER BY day"
 )
+_CONSISTENT_ATTEMPTS: Final = 5
 _MARKET_ID_SQL: Final = "SELECT id FROM markets WHERE ticker = $1"
 _RANKS_ALL: Final = "SELECT id, ticker FROM markets ORDER BY ticker"
 _RANKS_OF: Final = "SELECT id, ticker FROM markets WHERE ticker = ANY($1::text[]) ORDER BY ticker"
@@ -92,9 +101,46 @@ def _days_touching(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ServedDays:
+    """The days read from the archive, as one read of the catalogue saw them."""
+
+    files: Mapping[date, str]  # day -> its file's URL
+    retiring: frozenset[date]  # of those, the days whose partition may still exist
+
+    def days_in(self, start: datetime | None, end: datetime | None) -> list[date]:
+        """The days served from files meeting [start, end), oldest first."""
+        return _days_touching(sorted(self.files), start, end) if self.files else []
+
+    def retiring_in(self, start: datetime | None, end: datetime | None) -> list[date]:
+        """The days meeting [start, end) that a read of PostgreSQL must leave out: served from
+        their files while their partitions still hold the same rows."""
+        return _days_touching(sorted(self.retiring), start, end) if self.retiring else []
+
+
+NOTHING_SERVED: Final = ServedDays({}, frozenset())
+
+
+def leave_out_days(
+    days: Sequence[date], column: str, first_param: int
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions keeping `column` out of each of `days`, and their bound arguments
+    (numbered from `first_param`): a day served from its file is read from the file only."""
+    conds: list[str] = []
+    args: list[Any] = []
+    for d in days:
+        n = first_param + len(args)
+        args += [day_start(d), day_start(d + timedelta(days=1))]
+        conds.append(f"NOT ({column} >= ${n} AND {column} < ${n + 1})")
+    return conds, args
+
+
+T = TypeVar("T")
+
+
 HISTORY_FIRST_PARAM: Final = 4
-"""The first bind parameter the archived rows of a history read take ($1-$3: the ticker, its
-JSON text and the limit; the time bounds come after the arrays)."""
+"""The first bind parameter the archived rows of the API's history read take ($1-$3: the ticker,
+its JSON text and the limit; the time bounds come after the arrays)."""
 
 
 class HistoryFetch(Protocol):
@@ -113,25 +159,34 @@ class HistoryFetch(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class HistoryPlan:
-    """How a newest-first history read over [start, end) splits around the dropped days:
-    rows at or after `boundary` are all hot; older ones may come from either place."""
+    """How a newest-first history read over [start, end) splits around the days served from
+    files: rows at or after `boundary` are all hot; older ones may come from either place."""
 
-    days: tuple[date, ...]  # dropped days meeting [start, end), oldest first
+    days: tuple[date, ...]  # days served from files meeting [start, end), oldest first
     boundary: datetime  # the end of the newest of them (clipped to `end`)
 
 
 class ArchiveReader:
-    """Reads dropped days from the archive; one per `Database` (see `archive_reader`)."""
+    """Reads the days served from the archive; one per `Database` (see `archive_reader`).
+
+    `ttl_s` (default ARCHIVE_CATALOGUE_TTL_S) bounds how long the list of those days is used
+    before it is read again; `clock` is the monotonic clock that measures it."""
 
     def __init__(
-        self, db: Database, store: ArchiveStore | None = None, ttl_s: float = 30.0
+        self,
+        db: Database,
+        store: ArchiveStore | None = None,
+        ttl_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._store = store
-        self.ttl_s = ttl_s
-        self._dropped: dict[date, str] = {}
+        self.ttl_s = get_settings().archive_catalogue_ttl_s if ttl_s is None else ttl_s
+        self.clock = clock
+        self._served = NOTHING_SERVED
         self._loaded_at: float | None = None
-        self.loads = 0  # how often the dropped days were read (a hot read must not add any)
+        self.loads = 0  # how often the catalogue was read (a hot read must not add any)
+        self.redone = 0  # reads redone because the catalogue changed while they ran
         self._load_lock = asyncio.Lock()
         self._market_ids: dict[str, int] = {}
         self._duck: duckdb.DuckDBPyConnection | None = None
@@ -145,7 +200,8 @@ class ArchiveReader:
         return self._store
 
     def forget(self) -> None:
-        """Re-read the dropped days on the next read (after this process dropped some)."""
+        """Re-read the catalogue on the next read (after this process retired or dropped
+        days)."""
         self._loaded_at = None
 
     def use_store(self, store: ArchiveStore) -> None:
@@ -157,26 +213,44 @@ class ArchiveReader:
             self._store = store
         self.forget()
 
-    async def dropped(self) -> dict[date, str]:
-        """Dropped day -> its file URL (cached for `ttl_s` seconds)."""
+    def _fresh(self) -> bool:
         loaded = self._loaded_at
-        if loaded is not None and time.monotonic() - loaded < self.ttl_s:
-            return self._dropped
-        async with self._load_lock:
-            if self._loaded_at is None or time.monotonic() - self._loaded_at >= self.ttl_s:
-                async with self._db.acquire() as conn:
-                    rows = await conn.fetch(_DROPPED_SQL)
-                self._dropped = {r["day"]: r["url"] for r in rows}
-                self._loaded_at = time.monotonic()
-                self.loads += 1
-        return self._dropped
+        return loaded is not None and self.clock() - loaded < self.ttl_s
 
-    async def days_in(self, start: datetime | None, end: datetime | None) -> list[date]:
-        """Dropped days meeting [start, end), oldest first."""
-        dropped = await self.dropped()
-        if not dropped:
-            return []
-        return _days_touching(sorted(dropped), start, end)
+    async def served(self) -> ServedDays:
+        """The days served from files (the same object while the cached list is used; read
+        again once it is `ttl_s` old)."""
+        if self._fresh():
+            return self._served
+        async with self._load_lock:
+            if not self._fresh():
+                # the age counts from before the query: the list is no older than its clock
+                started = self.clock()
+                async with self._db.acquire() as conn:
+                    rows = await conn.fetch(_SERVED_SQL)
+                self._served = ServedDays(
+                    {r["day"]: r["url"] for r in rows},
+                    frozenset(r["day"] for r in rows if r["retiring"]),
+                )
+                self._loaded_at = started
+                self.loads += 1
+        return self._served
+
+    async def consistent(self, read: Callable[[ServedDays], Awaitable[T]]) -> T:
+        """`read(served)` with the days served from files as seen before it, redone while they
+        differ from those seen after it (see the module docstring for why that suffices)."""
+        served = await self.served()
+        for _ in range(_CONSISTENT_ATTEMPTS):
+            result = await read(served)
+            after = await self.served()
+            if after is served or after == served:
+                return result
+            served = after
+            self.redone += 1
+        raise ArchiveError(
+            f"the archive catalogue changed during each of {_CONSISTENT_ATTEMPTS} attempts of "
+            "a read; try again"
+        )
 
     # --- DuckDB -------------------------------------------------------------------------------
 
@@ -191,10 +265,9 @@ class ArchiveReader:
                 self._duck = duck
             return self._duck.cursor()
 
-    def _paths(self, days: Sequence[date]) -> list[str]:
+    def _paths(self, served: ServedDays, days: Sequence[date]) -> list[str]:
         store = self.store
-        urls = [self._dropped.get(d) for d in days]  # a reload in between may have emptied it
-        return [store.duckdb_path(store.path_of(u)) for u in urls if u is not None]
+        return [store.duckdb_path(store.path_of(served.files[d])) for d in days]
 
     async def _query(
         self, sql: str, params: Sequence[Any], tables: dict[str, pa.Table] | None = None
@@ -213,11 +286,12 @@ class ArchiveReader:
 
     # --- history (the API's JSON) -------------------------------------------------------------
 
-    async def history_plan(
-        self, start: datetime | None, end: datetime | None
+    @staticmethod
+    def history_plan(
+        served: ServedDays, start: datetime | None, end: datetime | None
     ) -> HistoryPlan | None:
-        """None when no dropped day meets [start, end) (the read is hot only)."""
-        days = await self.days_in(start, end)
+        """None when no day served from a file meets [start, end) (the read is hot only)."""
+        days = served.days_in(start, end)
         if not days:
             return None
         boundary = day_start(days[-1] + timedelta(days=1))
@@ -227,27 +301,29 @@ class ArchiveReader:
 
     async def history(
         self,
+        served: ServedDays,
         plan: HistoryPlan,
         ticker: str,
         limit: int,
         start: datetime | None,
         end: datetime | None,
         fetch: HistoryFetch,
+        first_param: int = HISTORY_FIRST_PARAM,
     ) -> list[Any]:
         """The newest `limit` rows of `ticker` in [start, end), newest first, as `fetch`
         renders them: first the hot rows at or after the plan's boundary (all newer than any
         archived row); if they do not fill the page, the rest from before the boundary, read
-        from the table and the archived rows together (so hot days older than a dropped one
-        merge in order)."""
+        from the table and the archived rows together (so hot days older than an archived one
+        merge in order). `fetch` binds the relation's arguments from `first_param` on."""
         rows: list[Any] = []
         if end is None or plan.boundary < end:
             rows = list(await fetch(limit, plan.boundary, end, "market_snapshots", []))
         if len(rows) < limit:
             rest = limit - len(rows)
-            relation, arrays = await self.history_relation(
-                ticker, plan, start, plan.boundary, rest, HISTORY_FIRST_PARAM
+            relation, args = await self.history_relation(
+                served, ticker, plan, start, plan.boundary, rest, first_param
             )
-            rows += await fetch(rest, start, plan.boundary, relation, arrays)
+            rows += await fetch(rest, start, plan.boundary, relation, args)
         return rows
 
     async def market_id(self, ticker: str) -> int | None:
@@ -264,6 +340,7 @@ class ArchiveReader:
 
     async def history_relation(
         self,
+        served: ServedDays,
         ticker: str,
         plan: HistoryPlan,
         start: datetime | None,
@@ -271,12 +348,12 @@ class ArchiveReader:
         limit: int,
         first_param: int,
     ) -> tuple[str, list[Any]]:
-        """A relation of market_snapshots' columns: the table's rows plus the newest `limit`
-        archived rows of `ticker` in [start, end), passed as bound arrays numbered from
-        `first_param`; and those arrays."""
+        """A relation of market_snapshots' columns: the table's rows outside the days served
+        from files plus the newest `limit` archived rows of `ticker` in [start, end), passed as
+        bound arrays numbered from `first_param`; and the arguments it binds."""
         market_id = await self.market_id(ticker)
         rows = pa.table({c: pa.array([], type=pa.int64()) for c in SNAPSHOT_COLUMNS})
-        paths = self._paths(_days_touching(plan.days, start, end))
+        paths = self._paths(served, _days_touching(plan.days, start, end))
         if market_id is not None and paths:
             conds = ["market_id = ?", "observed_at < ?"]
             params: list[Any] = [paths, market_id, end]
@@ -292,11 +369,16 @@ class ArchiveReader:
         arrays = ", ".join(
             f"${first_param + i}::{_PG_ARRAY_TYPES[c]}" for i, c in enumerate(SNAPSHOT_COLUMNS)
         )
+        args: list[Any] = [rows.column(c).to_pylist() for c in SNAPSHOT_COLUMNS]
+        conds, bounds = leave_out_days(
+            served.retiring_in(start, end), "observed_at", first_param + len(args)
+        )
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
         relation = (
-            f"(SELECT {_COLUMNS} FROM market_snapshots UNION ALL "
+            f"(SELECT {_COLUMNS} FROM market_snapshots{where} UNION ALL "
             f"SELECT * FROM unnest({arrays}) AS a({_COLUMNS}))"
         )
-        return relation, [rows.column(c).to_pylist() for c in SNAPSHOT_COLUMNS]
+        return relation, args + bounds
 
     # --- snapshot_frame (backtests, notebooks) ------------------------------------------------
 
@@ -317,6 +399,7 @@ class ArchiveReader:
 
     async def snapshot_frame(
         self,
+        served: ServedDays,
         tickers: Sequence[str] | None,
         start: datetime | None,
         end: datetime | None,
@@ -325,32 +408,38 @@ class ArchiveReader:
         hot: pd.DataFrame,
         hot_seed: pd.DataFrame | None,
     ) -> pd.DataFrame | None:
-        """The frame of `MarketRepository.snapshot_frame` with the dropped days read from the
-        archive and merged in; None when no dropped day is involved (use the hot frame)."""
-        days = await self.days_in(start, end)
+        """The frame of `MarketRepository.snapshot_frame` with the days served from files read
+        from the archive and merged in (`hot` and `hot_seed` read without them); None when no
+        such day is involved (use the hot frame)."""
+        days = served.days_in(start, end)
         seed_days: list[date] = []
         if as_of and start is not None:
-            seed_days = [d for d in sorted(await self.dropped()) if day_start(d) < start]
+            seed_days = [d for d in sorted(served.files) if day_start(d) < start]
         if not days and not seed_days:
             return None
         seed = hot_seed if hot_seed is not None else hot.iloc[0:0]
         if not days and tickers is not None and _seeded_after(seed, tickers, seed_days, start):
             return None  # every market's hot seed is newer than any archived row could be
         ranks = await self._ranks(tickers)
-        archived = await self._frame_rows(days, ranks, start, end) if days else None
+        archived = await self._frame_rows(served, days, ranks, start, end) if days else None
         frame = _merge([hot, archived], ranks, hot)
         if not (as_of and start is not None):
             return frame
         if seed_days:
-            seed = await self._seed(seed_days, ranks, start, seed, hot)
+            seed = await self._seed(served, seed_days, ranks, start, seed, hot)
         if seed.empty:
             return frame
         return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed
 
     async def _frame_rows(
-        self, days: Sequence[date], ranks: pa.Table, start: datetime | None, end: datetime | None
+        self,
+        served: ServedDays,
+        days: Sequence[date],
+        ranks: pa.Table,
+        start: datetime | None,
+        end: datetime | None,
     ) -> pa.Table | None:
-        paths = self._paths(days)
+        paths = self._paths(served, days)
         if not paths:
             return None
         conds: list[str] = []
@@ -373,6 +462,7 @@ class ArchiveReader:
 
     async def _seed(
         self,
+        served: ServedDays,
         days: Sequence[date],
         ranks: pa.Table,
         start: datetime,
@@ -400,9 +490,7 @@ class ArchiveReader:
         while newest and open_ids:
             chunk, newest = newest[:batch], newest[batch:]
             batch *= 2
-            paths = self._paths(chunk)
-            if not paths:
-                continue
+            paths = self._paths(served, chunk)
             oldest_start = pd.Timestamp(day_start(chunk[-1]))
             candidates = pa.table({"market_id": pa.array(list(open_ids), type=pa.int32())})
             rows = await self._query(

@@ -40,7 +40,7 @@ import orjson
 
 from kalshi_core.models import ONE, derive_yes_price
 from kalshi_core.storage.database import Database
-from kalshi_core.storage.postgres.archive_reads import archive_reader
+from kalshi_core.storage.postgres.archive_reads import ServedDays, archive_reader
 from kalshi_core.storage.postgres.markets import LATEST_FROM, latest_list_query
 from kalshi_core.storage.repositories import MarketFilter
 from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES, SOURCE_NAMES
@@ -326,15 +326,20 @@ class PostgresJsonReads:
         if limit < 1:
             raise ValueError("limit must be >= 1")
         archive = archive_reader(self._db)
-        plan = await archive.history_plan(start, end)  # None: no archived day in range
-        async with self._db.acquire() as conn:
-            fetch = partial(self._history_rows, conn, ticker)
-            if plan is None:
-                rows = await fetch(limit, start, end, "market_snapshots", [])
-            else:
-                rows = await archive.history(plan, ticker, limit, start, end, fetch)
-            if not rows and await conn.fetchval(_MARKET_EXISTS, ticker) is None:
-                return None
+
+        async def read(served: ServedDays) -> list[asyncpg.Record]:
+            plan = archive.history_plan(served, start, end)  # None: no archived day in range
+            async with self._db.acquire() as conn:
+                fetch = partial(self._history_rows, conn, ticker)
+                if plan is None:
+                    return await fetch(limit, start, end, "market_snapshots", [])
+                return await archive.history(served, plan, ticker, limit, start, end, fetch)
+
+        rows = await archive.consistent(read)
+        if not rows:
+            async with self._db.acquire() as conn:
+                if await conn.fetchval(_MARKET_EXISTS, ticker) is None:
+                    return None
         return self.derived.items(rows)
 
     async def _history_rows(

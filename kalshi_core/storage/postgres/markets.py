@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
@@ -30,7 +31,7 @@ import pandas as pd
 from kalshi_core.logs import get_logger
 from kalshi_core.models import IngestPoll, Market, MarketSnapshot, PriceRange, SnapshotSource
 from kalshi_core.storage.partitions import day_of
-from kalshi_core.storage.postgres.archive_reads import archive_reader
+from kalshi_core.storage.postgres.archive_reads import ServedDays, archive_reader, leave_out_days
 from kalshi_core.storage.postgres.polls import UPSERT_POLL_ADDING_ROWS, poll_args
 from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_days
 from kalshi_core.storage.postgres.snapshot_writer import (
@@ -539,28 +540,29 @@ class PostgresMarketRepository:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> builtins.list[MarketSnapshot]:
-        """Newest first, at most `limit` rows, `start <= timestamp < end`."""
+        """Newest first, at most `limit` rows, `start <= timestamp < end`. Days served from
+        the Parquet archive are read from their files: the read path of the API's history JSON
+        (`ArchiveReader.history`), so both give the same rows."""
         if limit < 0:
             raise ValueError("limit must be >= 0")
         for name, value in (("start", start), ("end", end)):
             if value is not None and value.tzinfo is None:
                 raise ValueError(f"{name}: naive datetime {value.isoformat()} rejected")
-        conds = ["h.market_id = (SELECT id FROM markets WHERE ticker = $1)"]
-        args: list[Any] = [ticker]
-        # Literal bounds (not `$n IS NULL OR ...`) so the planner prunes day partitions.
-        if start is not None:
-            args.append(start)
-            conds.append(f"h.observed_at >= ${len(args)}")
-        if end is not None:
-            args.append(end)
-            conds.append(f"h.observed_at < ${len(args)}")
-        args.append(limit)
-        sql = (
-            f"SELECT {_HISTORY_COLUMNS} FROM market_snapshots h WHERE {' AND '.join(conds)} "
-            f"ORDER BY h.observed_at DESC LIMIT ${len(args)}"
-        )
-        async with self._db.acquire() as conn:
-            rows = await conn.fetch(sql, *args)
+        if limit == 0:
+            return []
+        archive = archive_reader(self._db)
+
+        async def read(served: ServedDays) -> builtins.list[asyncpg.Record]:
+            plan = archive.history_plan(served, start, end)  # None: no archived day in range
+            async with self._db.acquire() as conn:
+                fetch = partial(_history_rows, conn, ticker)
+                if plan is None:
+                    return await fetch(limit, start, end, "market_snapshots", [])
+                return await archive.history(
+                    served, plan, ticker, limit, start, end, fetch, _HISTORY_FIRST_PARAM
+                )
+
+        rows = await archive.consistent(read)
         return [_snapshot_from(r, ticker) for r in rows]
 
     async def quality(
@@ -610,51 +612,101 @@ class PostgresMarketRepository:
         as_of: bool = False,
     ) -> pd.DataFrame:
         """Stored rows as float64 columns for vectorized backtests (see the Protocol)."""
-        seed: pd.DataFrame | None = None
-        if as_of and start is not None:
-            seed = await self._rows_before(tickers, start)
-        conds: list[str] = []
-        args: list[Any] = []
-        if tickers is not None:
-            args.append(list(tickers))
-            conds.append(f"m.ticker = ANY(${len(args)}::text[])")
-        if start is not None:
-            args.append(start)
-            conds.append(f"h.observed_at >= ${len(args)}")
-        if end is not None:
-            args.append(end)
-            conds.append(f"h.observed_at < ${len(args)}")
-        where = ("WHERE " + " AND ".join(conds)) if conds else ""
-        sql = (
-            f"SELECT m.ticker, h.observed_at, {_FRAME_SELECT} FROM market_snapshots h "
-            f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
-        )
-        async with self._db.acquire() as conn:
-            rows = await conn.fetch(sql, *args)
-        frame = records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
-        # days whose partition was archived and dropped come from their Parquet files
-        merged = await archive_reader(self._db).snapshot_frame(
-            tickers, start, end, as_of=as_of, hot=frame, hot_seed=seed
-        )
-        if merged is not None:
-            return merged
-        if seed is None or seed.empty:
-            return frame
-        return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed
+        archive = archive_reader(self._db)
 
-    async def _rows_before(self, tickers: Sequence[str] | None, start: datetime) -> pd.DataFrame:
-        """Each market's last stored row before `start` (one index probe per market)."""
+        async def read(served: ServedDays) -> pd.DataFrame:
+            seed: pd.DataFrame | None = None
+            if as_of and start is not None:
+                seed = await self._rows_before(tickers, start, served)
+            conds: list[str] = []
+            args: list[Any] = []
+            if tickers is not None:
+                args.append(list(tickers))
+                conds.append(f"m.ticker = ANY(${len(args)}::text[])")
+            if start is not None:
+                args.append(start)
+                conds.append(f"h.observed_at >= ${len(args)}")
+            if end is not None:
+                args.append(end)
+                conds.append(f"h.observed_at < ${len(args)}")
+            # a day served from its file is read from the file only (see archive_reads)
+            leave_out, bounds = leave_out_days(
+                served.retiring_in(start, end), "h.observed_at", len(args) + 1
+            )
+            conds += leave_out
+            args += bounds
+            where = ("WHERE " + " AND ".join(conds)) if conds else ""
+            sql = (
+                f"SELECT m.ticker, h.observed_at, {_FRAME_SELECT} FROM market_snapshots h "
+                f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
+            )
+            async with self._db.acquire() as conn:
+                rows = await conn.fetch(sql, *args)
+            frame = records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
+            # days served from the Parquet archive come from their files
+            merged = await archive.snapshot_frame(
+                served, tickers, start, end, as_of=as_of, hot=frame, hot_seed=seed
+            )
+            if merged is not None:
+                return merged
+            if seed is None or seed.empty:
+                return frame
+            return pd.concat([seed, frame], ignore_index=True) if not frame.empty else seed
+
+        return await archive.consistent(read)
+
+    async def _rows_before(
+        self, tickers: Sequence[str] | None, start: datetime, served: ServedDays
+    ) -> pd.DataFrame:
+        """Each market's last stored row before `start` (one index probe per market), outside
+        the days served from files."""
+        args: list[Any] = [start] if tickers is None else [start, list(tickers)]
         where = "" if tickers is None else "WHERE m.ticker = ANY($2::text[])"
+        leave_out, bounds = leave_out_days(
+            served.retiring_in(None, start), "h.observed_at", len(args) + 1
+        )
+        args += bounds
         sql = (
             f"SELECT m.ticker, h.observed_at, {_FRAME_SELECT} FROM markets m "
             "CROSS JOIN LATERAL (SELECT * FROM market_snapshots h "
-            "  WHERE h.market_id = m.id AND h.observed_at < $1 "
+            f"  WHERE {' AND '.join(['h.market_id = m.id', 'h.observed_at < $1', *leave_out])} "
             f"  ORDER BY h.observed_at DESC LIMIT 1) h {where} ORDER BY h.observed_at, m.ticker"
         )
-        args: list[Any] = [start] if tickers is None else [start, list(tickers)]
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return records_frame(rows, SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
+
+
+# $1 the ticker, $2 the limit; the archive's arguments from $3 on, then the time bounds
+_HISTORY_FIRST_PARAM: Final = 3
+
+
+async def _history_rows(
+    conn: asyncpg.Connection,
+    ticker: str,
+    limit: int,
+    start: datetime | None,
+    end: datetime | None,
+    relation: str,
+    extra: builtins.list[Any],
+) -> builtins.list[asyncpg.Record]:
+    """A `HistoryFetch` for `get_history`: the newest `limit` rows of `ticker` in [start, end)
+    from `relation` (market_snapshots, or it with archived rows bound in `extra`)."""
+    conds = ["h.market_id = (SELECT id FROM markets WHERE ticker = $1)"]
+    args: builtins.list[Any] = [ticker, limit, *extra]
+    # Literal bounds (not `$n IS NULL OR ...`) so the planner prunes day partitions.
+    if start is not None:
+        args.append(start)
+        conds.append(f"h.observed_at >= ${len(args)}")
+    if end is not None:
+        args.append(end)
+        conds.append(f"h.observed_at < ${len(args)}")
+    sql = (
+        f"SELECT {_HISTORY_COLUMNS} FROM {relation} h WHERE {' AND '.join(conds)} "
+        "ORDER BY h.observed_at DESC LIMIT $2"
+    )
+    rows: builtins.list[asyncpg.Record] = await conn.fetch(sql, *args)
+    return rows
 
 
 def records_frame(

@@ -18,10 +18,12 @@ trimmed).
 
 `snapshot_archive`: each finished UTC day of `market_snapshots` as one Parquet file (zstd,
 sorted by market then time) under ARCHIVE_URL, verified against the day's partition (row count
-and checksum) before it is recorded in `archived_days`. The same run then drops the partitions
-of recorded days older than ARCHIVE_HOT_DAYS, each after re-checking its file and its rows; from
-then on readers (`snapshot_frame`, the API's history) take those days from the files. Yesterday
-is archived at 02:30 UTC, after its compaction (docs/ARCHIVE.md).
+and checksum) before it is recorded in `archived_days`. The same run then retires the recorded
+days older than ARCHIVE_HOT_DAYS (readers, `snapshot_frame` and the API's history, take them from
+the files from then on) and drops their partitions once every process must have switched
+(ARCHIVE_DROP_GRACE_S; the run waits up to ARCHIVE_DROP_WAIT_S, else the next run drops), each
+step after re-checking the file and the rows. Yesterday is archived at 02:30 UTC, after its
+compaction (docs/ARCHIVE.md).
 """
 
 import asyncio
@@ -137,7 +139,8 @@ ARCHIVED_TABLE = "market_snapshots"
     partitions_def=snapshot_days,
     deps=[market_snapshots],
     description="The finished day's `market_snapshots` as a verified Parquet file under "
-    "ARCHIVE_URL; partitions older than ARCHIVE_HOT_DAYS are then dropped (docs/ARCHIVE.md).",
+    "ARCHIVE_URL; days older than ARCHIVE_HOT_DAYS are then served from their files and their "
+    "partitions dropped after ARCHIVE_DROP_GRACE_S (docs/ARCHIVE.md).",
 )
 def snapshot_archive(
     context: dg.AssetExecutionContext, database: WorkbenchDatabase, archive: ArchiveStorage
@@ -150,13 +153,25 @@ def snapshot_archive(
 
     async def run() -> dg.MaterializeResult:  # type: ignore[type-arg]
         async with database.repositories() as repos:
-            repo = PostgresArchiveRepository(repos.db, archive.store())
+            repo = PostgresArchiveRepository(
+                repos.db,
+                archive.store(),
+                drop_grace_s=archive.drop_grace_s,
+                drop_wait_s=archive.drop_wait_s,
+            )
             started = time.perf_counter()
             record = await repo.archive_day(ARCHIVED_TABLE, day)
             seconds = time.perf_counter() - started
             dropped = await repo.drop_expired(ARCHIVED_TABLE, hot_days=archive.hot_days)
+            pending = [
+                d.day.isoformat()
+                for d in await repo.days(ARCHIVED_TABLE)
+                if d.retired_at is not None and d.dropped_at is None
+            ]
         metadata: dict[str, dg.RawMetadataValue] = {
             "dropped_partitions": dg.MetadataValue.json([d.isoformat() for d in dropped]),
+            # served from their files; their partitions go with a later run (after the grace)
+            "retired_partitions": dg.MetadataValue.json(pending),
         }
         if record is None:
             metadata["skipped"] = "no partition for that day"

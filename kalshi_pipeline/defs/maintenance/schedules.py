@@ -59,8 +59,8 @@ archive_job = dg.define_asset_job(
     cron_schedule="30 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Archives yesterday's snapshots to Parquet and drops partitions older than "
-    "ARCHIVE_HOT_DAYS.",
+    description="Archives yesterday's snapshots to Parquet; days older than ARCHIVE_HOT_DAYS are "
+    "served from their files and their partitions dropped after ARCHIVE_DROP_GRACE_S.",
 )
 def archive_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     # after the compaction of 01:15 has rewritten the day (both take the day's partition)
