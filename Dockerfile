@@ -83,10 +83,11 @@ COPY deploy/dagster/workspace.yaml ./workspace.yaml
 COPY deploy/dagster/dagster.yaml /opt/dagster/home/dagster.yaml
 COPY --from=spa /src/frontend/dist /app/spa
 # The non-root user owns only what the workbench writes: Dagster's home (compute logs, run
-# history), numba's compiled-kernel cache and the simulator's universe cache.
+# history), numba's compiled-kernel cache, the simulator's universe cache and the Parquet
+# archive's mount point (an empty named volume takes this owner from the image).
 RUN useradd --system --uid 10001 --user-group --home-dir /opt/dagster --shell /usr/sbin/nologin kalshi \
- && mkdir -p /opt/dagster/home/storage /opt/dagster/numba /opt/dagster/sim-cache \
- && chown -R kalshi:kalshi /opt/dagster
+ && mkdir -p /opt/dagster/home/storage /opt/dagster/numba /opt/dagster/sim-cache /data/archive \
+ && chown -R kalshi:kalshi /opt/dagster /data/archive
 USER kalshi
 # docker-compose.yml names each service's command; alone, the image is the Dagster code server
 CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "kalshi_pipeline.definitions", "--location-name", "kalshi_pipeline"]

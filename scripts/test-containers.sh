@@ -125,7 +125,7 @@ cleanup() {
   if [ "${KEEP:-0}" != 1 ]; then
     "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
     stop_run_containers
-    docker volume rm kalshi_numba kalshi_dagster_storage >/dev/null 2>&1 || true
+    docker volume rm kalshi_numba kalshi_dagster_storage kalshi_archive >/dev/null 2>&1 || true
   fi
   if [ -n "$STARTED_DOCKERD" ] && [ "${KEEP:-0}" != 1 ]; then
     kill "$STARTED_DOCKERD" 2>/dev/null || true
