@@ -145,6 +145,7 @@ async def stored_bytes(db: Database) -> dict[str, float]:
             "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i "
             "WHERE i.inhparent = 'market_snapshots'::regclass"
         )
+    size = int(size)  # sum() of bigints is numeric: a Decimal
     return {"rows": rows, "bytes": size, "bytes_per_row": round(size / max(rows, 1), 1)}
 
 
