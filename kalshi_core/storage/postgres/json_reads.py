@@ -10,8 +10,10 @@ again costs ~8 us per row in Python (~4 ms for a 500-row history page), which ca
 few hundred pages per second. Here PostgreSQL writes each item's stored fields as JSON text
 (string concatenation: NUMERIC text goes into the JSON digit for digit, `trim_scale` drops the
 padding so 0.5600 is written 0.56, no float is involved), and Python appends the derived prices.
-Quotes are stored as integers (micro-dollars, centi-contracts: migration 0009); the SQL turns
-them back into exact NUMERICs first, so the JSON is the same as when they were NUMERIC columns.
+Quotes are stored as integers (micro-dollars, centi-contracts: migration 0009); the SQL writes
+them as the text the NUMERIC columns gave (`trim_scale(units * 0.000001)`), with integer
+arithmetic for whole cents and whole contracts in the many-row reads (tests/storage/
+test_json_quote_text.py checks every price), so the JSON is the same as before, at the same cost.
 
 The derived prices (`yes_price`, `no_price`, `no_bid`, `no_ask`) come from
 `kalshi_core.models.derive_yes_price`, the one definition of `yes_price`, computed with Decimals
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple
 from datetime import datetime
 from decimal import Decimal
@@ -61,13 +63,60 @@ def _num(expr: str) -> str:
 # One micro-dollar and one centi-contract as NUMERIC literals: 0.000001 and 0.01.
 _MICRO: Final = format(Decimal(1).scaleb(-PRICE_PLACES), "f")
 _CENTI: Final = format(Decimal(1).scaleb(-COUNT_PLACES), "f")
+_CENT: Final = 10 ** (PRICE_PLACES - 2)  # micro-dollars in a cent, a dime and a dollar
+_DIME: Final = 10 ** (PRICE_PLACES - 1)
+_DOLLAR: Final = 10**PRICE_PLACES
+_CONTRACT: Final = 10**COUNT_PLACES  # centi-contracts in a contract
 
 
-def _quote_num(alias: str, column: str) -> str:
+def _exact_num(expr: str, unit: str) -> str:
     # integer * NUMERIC is exact (the product has the literal's scale), so trim_scale writes
     # the same text the NUMERIC column gave: 450000 micro-dollars -> 0.45, 100 centi -> 1.
-    unit = _MICRO if column in QUOTE_PRICES else _CENTI
-    return _num(f"({alias}.{column} * {unit})")
+    return _num(f"({expr} * {unit})")
+
+
+def _price_num(expr: str) -> str:
+    """Micro-dollars `expr` as the text of `_exact_num(expr, _MICRO)`, without NUMERIC for the
+    prices nearly every quote has: whole cents, and 0.
+
+    The NUMERIC form (a cast, a multiplication, trim_scale) costs ~2x a plain integer's text
+    and a history row has three prices; integer arithmetic writes the same digits: a whole
+    cent k strictly between 0 and 1 dollar is `0.` and k's two digits (`right(100 + k, 2)`),
+    or its one digit when k is whole dimes (0.5, never 0.50). Everything else (1 dollar,
+    sub-cent prices, anything out of range) takes the exact NUMERIC form."""
+    return (
+        f"CASE WHEN {expr} % {_CENT} = 0 AND {expr} > 0 AND {expr} < {_DOLLAR} THEN "
+        f"CASE WHEN {expr} % {_DIME} = 0 THEN '0.' || ({expr} / {_DIME})::text "
+        f"ELSE '0.' || right(({expr} / {_CENT} + 100)::text, 2) END "
+        f"WHEN {expr} = 0 THEN '0' "
+        f"ELSE {_exact_num(expr, _MICRO)} END"
+    )
+
+
+def _count_num(expr: str) -> str:
+    """Centi-contracts `expr` as the text of `_exact_num(expr, _CENTI)`: whole contracts (nearly
+    every count) as the integer quotient's text, which is the same digits for any sign."""
+    return (
+        f"CASE WHEN {expr} % {_CONTRACT} = 0 THEN ({expr} / {_CONTRACT})::text "
+        f"ELSE {_exact_num(expr, _CENTI)} END"
+    )
+
+
+# How a query writes a quote column (`alias`, `column`) as JSON text. Both give the same text;
+# they differ in cost. The integer form saves ~0.1 us per value but is a larger expression,
+# which PostgreSQL compiles again at every execution (~10-15 us for an item's eight values):
+# queries of many rows (history pages, the markets list) take it, the one-row market query
+# keeps the compact NUMERIC form.
+QuoteText = Callable[[str, str], str]
+
+
+def _integer_quote(alias: str, column: str) -> str:
+    expr = f"{alias}.{column}"
+    return _price_num(expr) if column in QUOTE_PRICES else _count_num(expr)
+
+
+def _numeric_quote(alias: str, column: str) -> str:
+    return _exact_num(f"{alias}.{column}", _MICRO if column in QUOTE_PRICES else _CENTI)
 
 
 def _str(expr: str) -> str:
@@ -100,14 +149,14 @@ _SOURCE_SQL: Final = (
 _PRICE_TEXT: Final = ("bid_t", "ask_t", "last_t")
 
 
-def _price_columns(alias: str) -> str:
+def _price_columns(alias: str, quote: QuoteText) -> str:
     return (
-        f"{_quote_num(alias, 'yes_bid')} AS bid_t, {_quote_num(alias, 'yes_ask')} AS ask_t, "
-        f"{_quote_num(alias, 'last_price')} AS last_t"
+        f"{quote(alias, 'yes_bid')} AS bid_t, {quote(alias, 'yes_ask')} AS ask_t, "
+        f"{quote(alias, 'last_price')} AS last_t"
     )
 
 
-def _quote_fields(alias: str) -> list[tuple[str, str]]:
+def _quote_fields(alias: str, quote: QuoteText) -> list[tuple[str, str]]:
     """The stored quote fields of a snapshot-shaped row `alias` (with its `_PRICE_TEXT`)."""
     return [
         ("timestamp", _time(f"{alias}.observed_at")),
@@ -116,44 +165,56 @@ def _quote_fields(alias: str) -> list[tuple[str, str]]:
         ("yes_bid", f"{alias}.bid_t"),
         ("yes_ask", f"{alias}.ask_t"),
         ("last_price", f"{alias}.last_t"),
-        *[(c, _quote_num(alias, c)) for c in QUOTE_COLUMNS if c not in _STORED_PRICES],
+        *[(c, quote(alias, c)) for c in QUOTE_COLUMNS if c not in _STORED_PRICES],
     ]
 
 
 _STORED_PRICES: Final = ("yes_bid", "yes_ask", "last_price")
 
-# One market item, from a row `s` carrying the markets columns and the latest quote.
-_MARKET_ITEM: Final = _open_object(
-    [
-        ("market_ticker", _str("s.ticker")),
-        *_quote_fields("s"),
-        ("status", _str("s.status")),
-        ("title", _str("s.title")),
-        ("event_ticker", _str("s.event_ticker")),
-        ("series_ticker", _str("s.series_ticker")),
-        ("close_time", _time("s.close_time")),
-        ("changed_at", _time("s.changed_at")),
-    ]
-)
-_LATEST_COLUMNS: Final = (
-    "m.ticker, m.status, m.title, m.event_ticker, m.series_ticker, m.close_time, "
-    "l.observed_at, l.changed_at, l.sequence, l.source, "
-    + ", ".join(f"l.{c}" for c in QUOTE_COLUMNS)
-    + f", {_price_columns('l')}"
-)
-_ITEM_SELECT: Final = f"SELECT {_MARKET_ITEM}, s.bid_t, s.ask_t, s.last_t"
+
+def _item_select(quote: QuoteText) -> str:
+    """SELECT of one market item (and its `_PRICE_TEXT`) from a row `s` carrying the markets
+    columns and the latest quote."""
+    item = _open_object(
+        [
+            ("market_ticker", _str("s.ticker")),
+            *_quote_fields("s", quote),
+            ("status", _str("s.status")),
+            ("title", _str("s.title")),
+            ("event_ticker", _str("s.event_ticker")),
+            ("series_ticker", _str("s.series_ticker")),
+            ("close_time", _time("s.close_time")),
+            ("changed_at", _time("s.changed_at")),
+        ]
+    )
+    return f"SELECT {item}, s.bid_t, s.ask_t, s.last_t"
+
+
+def _latest_columns(quote: QuoteText) -> str:
+    return (
+        "m.ticker, m.status, m.title, m.event_ticker, m.series_ticker, m.close_time, "
+        "l.observed_at, l.changed_at, l.sequence, l.source, "
+        + ", ".join(f"l.{c}" for c in QUOTE_COLUMNS)
+        + f", {_price_columns('l', quote)}"
+    )
+
+
+_ITEM_SELECT: Final = _item_select(_integer_quote)
+_LATEST_COLUMNS: Final = _latest_columns(_integer_quote)
 
 _MARKET_BY_TICKER: Final = f"""
-{_ITEM_SELECT}
-FROM (SELECT {_LATEST_COLUMNS} FROM {LATEST_FROM} WHERE m.ticker = $1) s
+{_item_select(_numeric_quote)}
+FROM (SELECT {_latest_columns(_numeric_quote)} FROM {LATEST_FROM} WHERE m.ticker = $1) s
 """
 
 # The ticker is bound once as ready-made JSON text ($2) rather than encoded on every row.
-_HISTORY_ITEM: Final = _open_object([("market_ticker", "$2::text"), *_quote_fields("h")])
+_HISTORY_ITEM: Final = _open_object(
+    [("market_ticker", "$2::text"), *_quote_fields("h", _integer_quote)]
+)
 _HISTORY_COLUMNS: Final = (
     "h.observed_at, h.source, h.sequence, "
     + ", ".join(f"h.{c}" for c in QUOTE_COLUMNS)
-    + f", {_price_columns('h')}"
+    + f", {_price_columns('h', _integer_quote)}"
 )
 
 
