@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -341,29 +341,56 @@ def _first_bar_at_or_after(grid: IntArray, ts: datetime) -> int:
     return int(np.searchsorted(grid, _ns(ts), side="left"))
 
 
+# Elements per chunk of the unit conversions: their temporaries stay in cache.
+_UNIT_CHUNK: Final = 1 << 18
+
+
+def _chunks(n: int) -> range:
+    return range(0, n, _UNIT_CHUNK)
+
+
 def _price_units(name: str, arr: FloatArray) -> npt.NDArray[np.int32]:
-    finite = np.isfinite(arr)
-    vals = arr[finite]
-    if vals.size and (vals.min() < 0 or vals.max() > 1):
-        raise QuoteDataError(f"{name}: prices must be dollars in [0, 1]")
-    scaled = np.where(finite, arr * PRICE_SCALE, 0.0)
-    units = np.rint(scaled)
-    if np.any(np.abs(scaled - units) > 1e-6):
-        raise QuoteDataError(f"{name}: prices must be multiples of $0.0001")
-    return np.where(finite, units, STALE).astype(np.int32)
+    """Dollars -> integer price units, STALE where not finite. Checked in two passes over
+    chunks (the range first, everywhere, then the tick), so the error does not depend on where
+    a bad value lies."""
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    for a in _chunks(flat.size):
+        chunk = flat[a : a + _UNIT_CHUNK]
+        outside = (chunk < 0) | (chunk > 1)  # NaN compares False; +-inf are not prices: stale
+        if outside.any() and np.isfinite(chunk[outside]).any():
+            raise QuoteDataError(f"{name}: prices must be dollars in [0, 1]")
+    out = np.empty(flat.size, dtype=np.int32)
+    for a in _chunks(flat.size):
+        chunk = flat[a : a + _UNIT_CHUNK]
+        finite = np.isfinite(chunk)
+        scaled = np.where(finite, chunk * PRICE_SCALE, 0.0)
+        units = np.rint(scaled)
+        if (np.abs(scaled - units) > 1e-6).any():
+            raise QuoteDataError(f"{name}: prices must be multiples of $0.0001")
+        units[~finite] = STALE
+        out[a : a + _UNIT_CHUNK] = units
+    return out.reshape(arr.shape)
 
 
 def _size_units(name: str, arr: FloatArray) -> IntArray:
-    finite = np.isfinite(arr)
-    if np.any(np.isneginf(arr)) or (finite.any() and arr[finite].min() < 0):
-        raise QuoteDataError(f"{name}: sizes must be >= 0")
-    scaled = np.where(finite, arr * COUNT_SCALE, 0.0)
-    units = np.rint(scaled)
-    if np.any(np.abs(scaled - units) > 1e-6):
-        raise QuoteDataError(f"{name}: sizes must be multiples of 0.01 contracts")
-    out = np.where(finite, units, STALE).astype(np.int64)
-    out[np.isposinf(arr)] = UNCAPPED
-    return out
+    """Contracts -> integer count units, STALE where NaN, UNCAPPED where +inf (two passes over
+    chunks, as `_price_units`)."""
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    for a in _chunks(flat.size):
+        if (flat[a : a + _UNIT_CHUNK] < 0).any():  # -inf included, NaN not
+            raise QuoteDataError(f"{name}: sizes must be >= 0")
+    out = np.empty(flat.size, dtype=np.int64)
+    for a in _chunks(flat.size):
+        chunk = flat[a : a + _UNIT_CHUNK]
+        finite = np.isfinite(chunk)
+        scaled = np.where(finite, chunk * COUNT_SCALE, 0.0)
+        units = np.rint(scaled)
+        if (np.abs(scaled - units) > 1e-6).any():
+            raise QuoteDataError(f"{name}: sizes must be multiples of 0.01 contracts")
+        units[~finite] = STALE
+        units[np.isposinf(chunk)] = UNCAPPED
+        out[a : a + _UNIT_CHUNK] = units
+    return out.reshape(arr.shape)
 
 
 def make_grid(start: datetime, end: datetime, freq: str | pd.Timedelta) -> pd.DatetimeIndex:
@@ -420,49 +447,11 @@ def quotes_from_frame(
     tickers = tuple(m.ticker for m in meta)
     if len(set(tickers)) != len(tickers):
         raise QuoteDataError("duplicate tickers in meta")
-    shape = (len(grid), len(tickers))
-    out = {k: np.full(shape, np.nan) for k in ("bid", "ask", "bid_size", "ask_size", "last")}
-    mark = np.full(shape, np.nan)
     grid_ns = np.asarray(grid.asi8, dtype=np.int64)
-    observed = pd.to_datetime(frame["observed_at"], utc=True)
-    df = frame.assign(_ns=observed.dt.as_unit("ns").astype("int64"))
-    df = df.sort_values(["market_ticker", "_ns"], kind="stable")
-    df = df.drop_duplicates(["market_ticker", "_ns"], keep="last")
-    col_of = {t: j for j, t in enumerate(tickers)}
-    sources = {
-        "bid": "yes_bid",
-        "ask": "yes_ask",
-        "bid_size": "yes_bid_size",
-        "ask_size": "yes_ask_size",
-        "last": "last_price",
-    }
-    for ticker, rows in df.groupby("market_ticker", sort=False):
-        j = col_of.get(str(ticker))
-        if j is None:
-            continue
-        times = rows["_ns"].to_numpy(dtype=np.int64)
-        pick = np.searchsorted(times, grid_ns, side="right") - 1
-        seen = pick >= 0
-        safe = np.where(seen, pick, 0)
-        spans = None if known is None else known.get(str(ticker))
-        if spans is None:
-            age = grid_ns - times[safe]
-            fresh = seen & (age <= stale_limit.value)
-        else:
-            fresh = seen & _inside(grid_ns, spans)
-        for key, col in sources.items():
-            if key in ("bid_size", "ask_size") and not capped:
-                out[key][:, j] = np.where(fresh, np.inf, np.nan)
-                continue
-            if col not in rows.columns:
-                continue
-            vals = rows[col].to_numpy(dtype=np.float64)
-            if key in ("bid_size", "ask_size"):
-                # A snapshot without a size shows no depth: nothing can fill against it.
-                vals = np.nan_to_num(vals, nan=0.0)
-            out[key][:, j] = np.where(fresh, vals[safe], np.nan)
-        bids = rows["yes_bid"].to_numpy(dtype=np.float64)
-        mark[:, j] = np.where(seen, bids[safe], np.nan)
+    spans = _Spans.of(known, tickers, grid_ns)
+    out, mark = _grid_rows(
+        frame, _market_rows(frame, tickers), grid_ns, len(tickers), stale_limit, capped, spans
+    )
     for gap_start, gap_end in stale_intervals:
         lo = np.searchsorted(grid_ns, _ns(gap_start), side="left")
         hi = np.searchsorted(grid_ns, _ns(gap_end), side="right")
@@ -485,14 +474,212 @@ def quotes_from_frame(
     )
 
 
-def _inside(grid_ns: IntArray, spans: Sequence[tuple[datetime, datetime]]) -> BoolArray:
-    """Which grid times lie in one of the sorted, disjoint `[since, until)` spans."""
-    if not spans:
-        return np.zeros(len(grid_ns), dtype=np.bool_)
-    since = np.array([_ns(a) for a, _ in spans], dtype=np.int64)
-    until = np.array([_ns(b) for _, b in spans], dtype=np.int64)
-    k = np.searchsorted(since, grid_ns, side="right") - 1
-    return (k >= 0) & (grid_ns < until[np.maximum(k, 0)])
+# Grid cells per block of bars: the gridding's temporaries stay a few MB, whatever the grid.
+_BLOCK_CELLS: Final = 1 << 20
+_SOURCES: Final = {
+    "bid": "yes_bid",
+    "ask": "yes_ask",
+    "bid_size": "yes_bid_size",
+    "ask_size": "yes_ask_size",
+    "last": "last_price",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A frame's rows of the universe, by (market column, time), one per (market, time) (the
+    last of repeated ones, as ``drop_duplicates(keep="last")``): `pos` their frame positions,
+    `j` their market columns, `ns` their times."""
+
+    pos: IntArray
+    j: IntArray
+    ns: IntArray
+
+
+def _market_rows(frame: pd.DataFrame, tickers: Sequence[str]) -> _Rows:
+    observed = pd.to_datetime(frame["observed_at"], utc=True)
+    ns = observed.dt.as_unit("ns").astype("int64").to_numpy(dtype=np.int64)
+    # Rows of tickers outside the universe (or without one) are ignored.
+    codes, uniques = pd.factorize(frame["market_ticker"])
+    col_of = {t: j for j, t in enumerate(tickers)}
+    column = np.array([col_of.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    j_all = column[codes]  # code -1 (no ticker) takes the trailing -1
+    pos = np.flatnonzero(j_all >= 0)
+    j, ns = j_all[pos], ns[pos]
+    if len(ns) > 1 and bool((ns[1:] >= ns[:-1]).all()):
+        # Already in time order (storage reads are): a stable sort by market alone suffices,
+        # a radix sort when the market column fits 16 bits.
+        key = j.astype(np.int16) if len(tickers) <= np.iinfo(np.int16).max else j
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((ns, j))
+    pos, j, ns = pos[order], j[order], ns[order]
+    last = np.ones(len(ns), dtype=np.bool_)
+    last[:-1] = (j[1:] != j[:-1]) | (ns[1:] != ns[:-1])
+    return _Rows(
+        pos=pos[last].astype(np.int64, copy=False),
+        j=j[last].astype(np.int64, copy=False),
+        ns=ns[last].astype(np.int64, copy=False),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Spans:
+    """Coverage spans as +1/-1 steps on the grid (bar, market column, step), sorted by bar:
+    their running sum over the bars is 1 exactly where `_inside` holds. `has[j]`: market j
+    has recorded coverage (else its freshness is the staleness limit)."""
+
+    has: BoolArray
+    bar: IntArray
+    j: IntArray
+    step: IntArray
+
+    @classmethod
+    def of(
+        cls,
+        known: Mapping[str, Sequence[tuple[datetime, datetime]]] | None,
+        tickers: Sequence[str],
+        grid_ns: IntArray,
+    ) -> _Spans:
+        has = np.zeros(len(tickers), dtype=np.bool_)
+        owner: list[int] = []
+        since: list[datetime] = []
+        until: list[datetime] = []
+        for j, ticker in enumerate(tickers):
+            spans = None if known is None else known.get(ticker)
+            if spans is None:
+                continue
+            has[j] = True
+            owner += [j] * len(spans)
+            since += [a for a, _ in spans]
+            until += [b for _, b in spans]
+        n_bars = len(grid_ns)
+        sj = np.array(owner, dtype=np.int64)
+        since_ns = _ns_array(since)
+        lo = np.searchsorted(grid_ns, since_ns, side="left")
+        hi = np.searchsorted(grid_ns, _ns_array(until), side="left")
+        same = sj[1:] == sj[:-1]
+        unsorted = same & (since_ns[1:] < since_ns[:-1])
+        if unsorted.any():
+            bad = sorted({tickers[int(x)] for x in sj[1:][unsorted]})
+            raise QuoteDataError(f"coverage spans must be in start order: {', '.join(bad)}")
+        # A span governs from its start until the next span of its market starts (the last
+        # span starting at or before t decides, as `_inside` reads them); inside while t < until.
+        next_lo = np.full(len(lo), n_bars, dtype=np.int64)
+        next_lo[:-1][same] = lo[1:][same]
+        stop = np.minimum(hi, next_lo)
+        live = stop > lo
+        bar = np.concatenate([lo[live], stop[live]])
+        col = np.concatenate([sj[live], sj[live]])
+        count = int(live.sum())
+        step = np.concatenate([np.ones(count, np.int64), np.full(count, -1, np.int64)])
+        order = np.argsort(bar, kind="stable")
+        return cls(has=has, bar=bar[order], j=col[order], step=step[order])
+
+
+def _ns_array(values: Sequence[datetime]) -> IntArray:
+    """`_ns` of every value (tz-aware or naive-as-UTC, like `pd.Timestamp(ts).value`)."""
+    return np.fromiter((_ns(v) for v in values), dtype=np.int64, count=len(values))
+
+
+def _grid_rows(
+    frame: pd.DataFrame,
+    rows: _Rows,
+    grid_ns: IntArray,
+    n: int,
+    stale_limit: pd.Timedelta,
+    capped: bool,
+    spans: _Spans,
+) -> tuple[dict[str, FloatArray], FloatArray]:
+    """The `_SOURCES` arrays and the mark of `rows` on the grid: every market at once, one
+    block of bars at a time, each cell written once (no full-grid temporaries).
+
+    A row at time ns is in force from bar ``searchsorted(grid, ns, "left")`` on; the last row of
+    each (market, bar) is scattered there and forward-filled down the bars by a running max
+    (row indices grow with time within a market). Every field is then one `np.take` from the
+    rows' values with a NaN appended, where index -1 (no quote, or not fresh) reads the NaN."""
+    n_bars = len(grid_ns)
+    shape = (n_bars, n)
+    if len(rows.ns) == 0:
+        return {key: np.full(shape, np.nan) for key in _SOURCES}, np.full(shape, np.nan)
+    out = {key: np.empty(shape) for key in _SOURCES}
+    mark = np.empty(shape)
+    idx_type = np.int32 if len(rows.ns) < np.iinfo(np.int32).max else np.int64
+    bar = np.searchsorted(grid_ns, rows.ns, side="left")
+    top = np.ones(len(bar), dtype=np.bool_)
+    top[:-1] = (rows.j[1:] != rows.j[:-1]) | (bar[1:] != bar[:-1])
+    top &= bar < n_bars
+    ev_row = np.flatnonzero(top)
+    by_bar = np.argsort(bar[ev_row], kind="stable")
+    ev_row = ev_row[by_bar].astype(idx_type)
+    ev_bar, ev_j = bar[ev_row], rows.j[ev_row]
+
+    def column(name: str) -> FloatArray:
+        return cast(FloatArray, frame[name].take(rows.pos).to_numpy(dtype=np.float64))
+
+    values: dict[str, FloatArray] = {}
+    for key, col in _SOURCES.items():
+        if key in ("bid_size", "ask_size"):
+            if capped:
+                # A snapshot without a size shows no depth: nothing can fill against it.
+                values[key] = np.append(np.nan_to_num(column(col), nan=0.0), np.nan)
+        elif col in frame.columns:
+            values[key] = np.append(column(col), np.nan)
+        else:
+            out[key].fill(np.nan)  # e.g. no last_price column
+    bids = values["bid"]
+    stale_bar: IntArray | None = None
+    if not spans.has.all():
+        # Fresh while grid - ns <= limit: through the bars up to ns + limit (saturated).
+        limit = np.minimum(np.iinfo(np.int64).max - rows.ns, stale_limit.value)
+        stale_bar = np.append(np.searchsorted(grid_ns, rows.ns + limit, side="right"), 0)
+
+    step = max(1, _BLOCK_CELLS // max(n, 1))
+    carry = np.full(n, -1, dtype=idx_type)
+    covered = np.zeros(n, dtype=np.int64)
+    for b0 in range(0, n_bars, step):
+        b1 = min(n_bars, b0 + step)
+        pick = np.full((b1 - b0, n), -1, dtype=idx_type)
+        lo, hi = np.searchsorted(ev_bar, (b0, b1), side="left")
+        pick[ev_bar[lo:hi] - b0, ev_j[lo:hi]] = ev_row[lo:hi]
+        np.maximum.accumulate(pick, axis=0, out=pick)
+        np.maximum(pick, carry, out=pick)
+        carry = pick[-1].copy()
+        np.take(bids, pick, out=mark[b0:b1])
+        fresh = _fresh_block(pick, b0, stale_bar, spans, covered)
+        take = np.where(fresh, pick, -1)
+        for key, vals in values.items():
+            np.take(vals, take, out=out[key][b0:b1])
+        if not capped:
+            for key in ("bid_size", "ask_size"):
+                out[key][b0:b1] = np.where(fresh, np.inf, np.nan)
+    return out, mark
+
+
+def _fresh_block(
+    pick: npt.NDArray[np.integer[Any]],
+    b0: int,
+    stale_bar: IntArray | None,
+    spans: _Spans,
+    covered: IntArray,
+) -> BoolArray:
+    """Which cells of a block of bars (starting at bar `b0`) hold a known quote; `covered`
+    carries each market's running span count from block to block."""
+    bars = np.arange(b0, b0 + len(pick), dtype=np.int64)[:, None]
+    aged: BoolArray | None = None
+    if stale_bar is not None:
+        aged = np.take(stale_bar, pick) > bars  # index -1 reads 0: never fresh
+    if not spans.has.any():
+        assert aged is not None
+        return aged
+    steps = np.zeros(pick.shape, dtype=np.int64)
+    lo, hi = np.searchsorted(spans.bar, (b0, b0 + len(pick)), side="left")
+    np.add.at(steps, (spans.bar[lo:hi] - b0, spans.j[lo:hi]), spans.step[lo:hi])
+    np.cumsum(steps, axis=0, out=steps)
+    steps += covered
+    covered[:] = steps[-1]
+    inside = (steps > 0) & (pick >= 0)
+    return inside if aged is None else np.where(spans.has, inside, aged)
 
 
 CANDLE_TIME_COLUMNS = ("end_time", "end_period_ts", "period_end", "observed_at")
