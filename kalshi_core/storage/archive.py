@@ -8,9 +8,10 @@ with the table's integer layout (migration 0009) and nothing else: `observed_at`
 timestamp[us, UTC], `sequence` int64, `market_id` int32, `source` int16 (0 = rest, 1 =
 websocket), prices int32 micro-dollars, counts int64 centi-contracts. Tickers are not repeated
 in every row: a reader resolves `market_id` through the `markets` table, next to which the
-archive is read. Rows are sorted by (market_id, observed_at), zstd-compressed, in row groups of
-`ROW_GROUP_ROWS` rows, so one market's rows of a day sit in one or two row groups and a reader
-filtering on `market_id` skips the others by their statistics.
+archive is read. Rows are sorted by (market_id, observed_at) (declared in the footer's sorting
+columns), zstd-compressed, in row groups of `ROW_GROUP_ROWS` rows, so one market's rows of a
+day sit in one or two row groups and a reader filtering on `market_id` skips the others by
+their statistics.
 
 `RowChecksum` is what verification compares: the row count, the sum of every column and a
 cross-column sum, computed by PostgreSQL over the partition (`CHECKSUM_SQL`) and by DuckDB over
@@ -45,12 +46,34 @@ ARCHIVED_TABLES: Final = ("market_snapshots",)
 (`market_trades`, `market_candles`) are not partitioned by day and stay in PostgreSQL; `raw_pages`
 is an audit buffer pruned by retention, not archived."""
 
-FORMAT_VERSION: Final = "1"
+FORMAT_VERSION: Final = "2"
 FILE_NAME: Final = "part-0.parquet"
 TEMP_SUFFIX: Final = ".tmp"
-ROW_GROUP_ROWS: Final = 131_072
-"""Rows per row group: small enough that one market's page of history reads one or two groups,
-large enough that the statistics and headers stay a negligible part of the file."""
+ROW_GROUP_ROWS: Final = 16_384
+"""Rows per row group (every group of a file but its last has exactly this many). A market's
+page of history reads the one or two groups holding its rows, whole: the group size sets the
+cost of that read (~0.1 ms per 1,000 rows), while bigger groups compress better (the
+dictionaries of the count columns are per group). docs/ARCHIVE.md has the measurements."""
+ZSTD_LEVEL: Final = 9
+COLUMN_ENCODINGS: Final = {
+    # times and sequences: zstd over the plain 8-byte values beats delta encoding (whose
+    # blocks of 128 values take the bit width of the jump back in time at each new market)
+    "observed_at": "PLAIN",
+    "sequence": "PLAIN",
+    "market_id": "DELTA_BINARY_PACKED",  # runs of one id: deltas of 0
+    "source": "DICTIONARY",
+    "yes_bid": "PLAIN",
+    "yes_ask": "DICTIONARY",
+    "last_price": "DICTIONARY",
+    "yes_bid_size": "DELTA_BINARY_PACKED",
+    "yes_ask_size": "DELTA_BINARY_PACKED",
+    "volume": "PLAIN",
+    "volume_24h": "PLAIN",
+    "open_interest": "PLAIN",
+}
+"""Each column's Parquet encoding, zstd (`ZSTD_LEVEL`) on top: per column the smallest on the
+benchmark's data at `ROW_GROUP_ROWS` (docs/ARCHIVE.md), among the encodings every Parquet
+reader knows (no BYTE_STREAM_SPLIT for integers: Spark 3.5 and older cannot read it)."""
 
 SNAPSHOT_COLUMNS: Final = (
     "observed_at",

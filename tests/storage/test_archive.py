@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -39,13 +40,14 @@ from kalshi_core.settings import ARCHIVE_DROP_MARGIN_S, Settings
 from kalshi_core.storage.archive import (
     CHECKSUM_NUMERIC_SQL,
     CHECKSUM_SQL,
+    COLUMN_ENCODINGS,
     SNAPSHOT_COLUMNS,
     SNAPSHOT_SCHEMA,
     ArchiveStore,
     ArchiveVerificationError,
     RowChecksum,
 )
-from kalshi_core.storage.database import Database
+from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.partitions import existing_days
 from kalshi_core.storage.postgres.archive import PostgresArchiveRepository, partition_checksum
 from kalshi_core.storage.postgres.archive_reads import archive_reader
@@ -133,6 +135,33 @@ async def test_archive_day_writes_the_partition_rows(
     assert again == record  # verified and in place: skipped
     assert await repo.verify_day(T, DAY) == record
     assert await repo.days(T) == [record]
+
+
+async def test_row_groups_encodings_and_sort_order_of_a_file(
+    archive_db: Database, store: ArchiveStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row group but the last has exactly ROW_GROUP_ROWS rows (also when the COPY stream
+    arrives in pieces that are not multiples of it), each column has its declared encoding,
+    and the footer declares the sort order."""
+    monkeypatch.setattr("kalshi_core.storage.postgres.archive.ROW_GROUP_ROWS", 64)
+    rows = await insert_day(archive_db, DAY, markets=5, rows_per_market=41)  # 205 rows
+    record = await archive_repo(archive_db, store).archive_day(T, DAY, today=LATER)
+    assert record is not None
+    assert file_rows(store, DAY) == rows
+    with store.fs.open(record.url, "rb") as f:
+        meta = pq.ParquetFile(f).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [64, 64, 64, 13]
+    group = meta.row_group(0)
+    for i, column in enumerate(SNAPSHOT_COLUMNS):
+        chunk = group.column(i)
+        assert chunk.path_in_schema == column
+        assert chunk.compression == "ZSTD"
+        wanted = COLUMN_ENCODINGS[column]
+        assert ("RLE_DICTIONARY" if wanted == "DICTIONARY" else wanted) in chunk.encodings, column
+        assert chunk.statistics is not None
+        assert chunk.statistics.has_min_max
+    sort = [(c.column_index, c.descending) for c in group.sorting_columns]
+    assert sort == [(SNAPSHOT_COLUMNS.index("market_id"), False), (0, False)]
 
 
 async def test_refuses_unfinished_and_skips_missing_days(
@@ -343,6 +372,10 @@ def s3_store(endpoint: str, prefix: str) -> ArchiveStore:
 async def test_s3_store_through_fsspec(archive_db: Database, s3_endpoint: str) -> None:
     store = s3_store(s3_endpoint, "archive-test")
     rows = await insert_day(archive_db, DAY)
+    repos = repositories(archive_db)
+    ticker = f"KXARC-{DAY:%y%m%d}-M1"
+    hot_history = await repos.markets.get_history(ticker, 25)
+    hot_frame = await repos.markets.snapshot_frame(None)
     repo = archive_repo(archive_db, store)
     record = await repo.archive_day(T, DAY, today=LATER)
     assert record is not None
@@ -352,9 +385,20 @@ async def test_s3_store_through_fsspec(archive_db: Database, s3_endpoint: str) -
     )
     assert file_rows(store, DAY) == rows
     await repo.verify_day(T, DAY)
-    assert await repo.drop_expired(T, hot_days=1, today=LATER) == [DAY]
-    assert not await has_partition(archive_db, DAY)
-    await repo.verify_day(T, DAY)
+    reader = archive_reader(archive_db)
+    previous = reader.store
+    reader.use_store(store)
+    try:
+        assert await repo.drop_expired(T, hot_days=1, today=LATER) == [DAY]
+        assert not await has_partition(archive_db, DAY)
+        await repo.verify_day(T, DAY)
+        # read back from the object store: pyarrow for a page of history, DuckDB for frames
+        assert await repos.markets.get_history(ticker, 25) == hot_history
+        frame = await repos.markets.snapshot_frame(None)
+        pd.testing.assert_frame_equal(frame, hot_frame, check_exact=True)
+        assert reader.footers_read > 0
+    finally:
+        reader.use_store(previous)
 
     # a tampered object is refused like a local file
     _rewrite(store, store.path_of(record.url), _one_value_changed)

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
+import pytest
 import pytest_asyncio
 
 from kalshi_core.models import MarketSnapshot
@@ -154,9 +156,15 @@ async def archive_store(clean_db: Database, tmp_path: Path) -> AsyncIterator[Arc
     archive_reader(clean_db).use_store(ArchiveStore(str(tmp_path / "unused")))
 
 
+@pytest.mark.parametrize("row_group_rows", [None, 7], ids=["default row groups", "7-row groups"])
 async def test_an_archived_day_reads_like_a_hot_day(
-    repos: Repositories, archive_store: ArchiveStore
+    repos: Repositories,
+    archive_store: ArchiveStore,
+    monkeypatch: pytest.MonkeyPatch,
+    row_group_rows: int | None,
 ) -> None:
+    if row_group_rows is not None:  # every market's rows of a day span many row groups
+        monkeypatch.setattr("kalshi_core.storage.postgres.archive.ROW_GROUP_ROWS", row_group_rows)
     await _store_three_days(repos)
     reads = PostgresJsonReads(repos.db, count_cache_s=0)
     hot_frames, hot_histories = await _read_all(repos, reads)
@@ -189,6 +197,43 @@ async def test_an_archived_day_reads_like_a_hot_day(
     newest = models["a page across the boundary"]
     assert [m.timestamp for m in newest] == sorted((m.timestamp for m in newest), reverse=True)
     assert newest[-1].timestamp < at(D3, 0) <= newest[0].timestamp  # archived and hot rows
+
+
+async def test_a_file_written_again_is_read_with_its_own_footer(
+    repos: Repositories, archive_store: ArchiveStore
+) -> None:
+    """Readers keep each file's parsed footer: a day's file written again under the same name
+    (another layout, the same rows) is read with its new footer, whether the catalogue says it
+    was written again (a new written_at) or not (a footer that no longer fits is read again)."""
+    await _store_three_days(repos)
+    reads = PostgresJsonReads(repos.db, count_cache_s=0)
+    hot = await _read_all(repos, reads)
+    archive = PostgresArchiveRepository(repos.db, archive_store, drop_grace_s=0.0)
+    for day in (D1, D2):
+        assert await archive.archive_day("market_snapshots", day, today=D3 + timedelta(days=9))
+    await archive.drop_expired("market_snapshots", hot_days=1, today=D3 + timedelta(1))
+    reader = archive_reader(repos.db)
+    before = reader.footers_read
+    _assert_same(await _read_all(repos, reads), hot, "archived")  # footers now kept
+    footers = reader.footers_read
+    assert footers == before + 2  # one per day, then kept
+    _assert_same(await _read_all(repos, reads), hot, "archived again")
+    assert reader.footers_read == footers
+
+    for rows_per_group, new_written_at in ((5, True), (3, False)):
+        for day in (D1, D2):
+            path = archive_store.day_path("market_snapshots", day)
+            with archive_store.fs.open(path, "rb") as f:
+                table = pq.read_table(f)
+            with archive_store.fs.open(path, "wb") as f:
+                pq.write_table(table, f, row_group_size=rows_per_group, compression="snappy")
+        if new_written_at:
+            async with repos.db.acquire() as conn:
+                await conn.execute("UPDATE archived_days SET written_at = clock_timestamp()")
+            archive_reader(repos.db).forget()
+        _assert_same(await _read_all(repos, reads), hot, f"{rows_per_group}-row groups")
+        assert reader.footers_read == footers + 2
+        footers = reader.footers_read
 
 
 async def test_a_hot_read_does_not_query_the_archive(

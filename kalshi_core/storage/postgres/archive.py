@@ -48,9 +48,11 @@ from kalshi_core.storage.archive import (
     ARCHIVED_TABLES,
     CHECKSUM_NUMERIC_SQL,
     CHECKSUM_SQL,
+    COLUMN_ENCODINGS,
     ROW_GROUP_ROWS,
     SNAPSHOT_COLUMNS,
     SNAPSHOT_SCHEMA,
+    ZSTD_LEVEL,
     ArchiveError,
     ArchiveStore,
     ArchiveVerificationError,
@@ -100,11 +102,6 @@ _ROW_DTYPE: Final = np.dtype(
 _COPY_SQL: Final = (
     f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {{relation}} ORDER BY market_id, observed_at"
 )
-
-# Dictionary pages for the few distinct values (markets, sources, price levels), delta
-# encoding for the increasing ones (time and sequence within a market, cumulative counts).
-_DICTIONARY_COLUMNS: Final = ["market_id", "source", "yes_bid", "yes_ask", "last_price"]
-_DELTA_COLUMNS: Final = [c for c in SNAPSHOT_COLUMNS if c not in _DICTIONARY_COLUMNS]
 
 _RECORD_COLUMNS: Final = (
     "table_name, day, url, rows, bytes, checksum, written_at, verified_at, retired_at, dropped_at"
@@ -215,7 +212,7 @@ class _BinaryCopyWriter:
             self._add(bytes(self._buffer[: n * _ROW_DTYPE.itemsize]))
             del self._buffer[: n * _ROW_DTYPE.itemsize]
         if self._pending_rows >= ROW_GROUP_ROWS:
-            self._flush()
+            self._flush(whole_groups_only=True)
 
     def _add(self, data: bytes) -> None:
         rows = np.frombuffer(data, dtype=_ROW_DTYPE)
@@ -235,14 +232,22 @@ class _BinaryCopyWriter:
         self._pending.append(pa.RecordBatch.from_arrays(arrays, schema=SNAPSHOT_SCHEMA))
         self._pending_rows += len(rows)
 
-    def _flush(self) -> None:
+    def _flush(self, *, whole_groups_only: bool = False) -> None:
+        """Write the pending rows as row groups of exactly `ROW_GROUP_ROWS` rows (the last
+        group of the file may be shorter); with `whole_groups_only` a remainder stays pending,
+        so that no short group is written in the middle of the file."""
         if not self._pending:
             return
         table = pa.Table.from_batches(self._pending, schema=SNAPSHOT_SCHEMA)
-        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-        self.rows += table.num_rows
-        self._pending = []
-        self._pending_rows = 0
+        whole = table.num_rows - table.num_rows % ROW_GROUP_ROWS
+        done = whole if whole_groups_only else table.num_rows
+        for offset in range(0, done, ROW_GROUP_ROWS):
+            group = table.slice(offset, min(ROW_GROUP_ROWS, done - offset))
+            self._writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+        self.rows += done
+        rest = table.slice(done)
+        self._pending = rest.combine_chunks().to_batches() if rest.num_rows else []
+        self._pending_rows = rest.num_rows
 
     def finish(self) -> None:
         if bytes(self._buffer) != _TRAILER:
@@ -252,17 +257,23 @@ class _BinaryCopyWriter:
         self._flush()
 
 
+_SORTING: Final = [
+    pq.SortingColumn(SNAPSHOT_SCHEMA.get_field_index(c)) for c in ("market_id", "observed_at")
+]
+
+
 def _parquet_writer(sink: Any) -> pq.ParquetWriter:
     return pq.ParquetWriter(
         sink,
         SNAPSHOT_SCHEMA,
         compression="zstd",
-        compression_level=6,
-        use_dictionary=_DICTIONARY_COLUMNS,
-        column_encoding=dict.fromkeys(_DELTA_COLUMNS, "DELTA_BINARY_PACKED"),
+        compression_level=ZSTD_LEVEL,
+        use_dictionary=[c for c, e in COLUMN_ENCODINGS.items() if e == "DICTIONARY"],
+        column_encoding={c: e for c, e in COLUMN_ENCODINGS.items() if e != "DICTIONARY"},
         write_statistics=True,
         write_page_checksum=True,
         store_schema=True,
+        sorting_columns=_SORTING,
     )
 
 
