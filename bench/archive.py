@@ -14,7 +14,8 @@ Kalshi's quotes have), generated inside PostgreSQL. Then, one step at a time:
    own process, sequential requests, p50 / p95);
 3. archive every day (`archive_day`: COPY out, Parquet, verify, record) and drop the partitions
    (`drop_expired`); rows/s of the archive step;
-4. archived bytes per row: the files' bytes / rows;
+4. archived bytes per row: the files' bytes / rows, and each column's share (its compressed
+   column chunks / rows; the rest is footers and headers);
 5. the same reads with every day archived (a fresh API process: no cached state).
 
 Goals: hot <= 80 B/row; archived <= 10 B/row; load 30 days x 1,000 markets from the archive
@@ -248,6 +249,7 @@ async def _archive(url: str, days: list[date], store_url: str) -> dict[str, Any]
         await db.close()
     rows = sum(r for _, r, _ in per_day)
     size = sum(b for _, _, b in per_day)
+    columns = _column_bytes(ArchiveStore(store_url), days)
     return {
         "days": len(per_day),
         "dropped": len(dropped),
@@ -258,7 +260,26 @@ async def _archive(url: str, days: list[date], store_url: str) -> dict[str, Any]
         "archive_rows_per_s": round(rows / archive_s),
         "day_s_p50": round(statistics.median(s for s, _, _ in per_day), 2),
         "drop_s": round(drop_s, 2),
+        # where the bytes go: each column's compressed bytes (all row groups) per row
+        "column_bytes_per_row": {c: round(b / max(rows, 1), 2) for c, b in columns.items()},
     }
+
+
+def _column_bytes(store: Any, days: list[date]) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    out: dict[str, int] = {}
+    for day in days:
+        with store.fs.open(store.day_path("market_snapshots", day), "rb") as f:
+            meta = pq.ParquetFile(f).metadata
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for i in range(group.num_columns):
+                chunk = group.column(i)
+                out[chunk.path_in_schema] = (
+                    out.get(chunk.path_in_schema, 0) + chunk.total_compressed_size
+                )
+    return out
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

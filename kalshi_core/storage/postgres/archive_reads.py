@@ -81,8 +81,7 @@ _FLOATS_SQL: Final = ", ".join(
     f"CAST(a.{c} AS DOUBLE) / CAST({d} AS DOUBLE) AS {c}" for c, d in _FRAME_SCALE.items()
 )
 # PostgreSQL array types of the archived columns, for `unnest` (migration 0009's layout). The
-# times travel as epoch microseconds (int8): asyncpg encodes a list of ints several times faster
-# than one of datetimes, and `_PG_FROM_EPOCH_US` turns them back exactly.
+# times travel as epoch microseconds (int8), turned back exactly by `_PG_FROM_EPOCH_US`.
 _PG_ARRAY_TYPES: Final = {
     "observed_at": "int8[]",
     "sequence": "int8[]",
@@ -110,6 +109,13 @@ _FOOTERS_KEPT: Final = 1024
 
 def _epoch_us(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _array_text(values: npt.NDArray[np.int64]) -> str:
+    """An array literal (`{1,2,3}`) of integers: bound as text and cast in SQL, because
+    asyncpg encodes a list parameter element by element in Python (an abstract-class check
+    each), which cost more than the rest of the page; PostgreSQL parses the literal in C."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
 def day_start(day: date) -> datetime:
@@ -415,13 +421,14 @@ class ArchiveReader:
         bound arrays numbered from `first_param`; and the arguments it binds."""
         market_id = await self.market_id(ticker)
         days = _days_touching(plan.days, start, end)
-        columns: dict[str, list[int]] = {c: [] for c in SNAPSHOT_COLUMNS}
+        columns: dict[str, str] = dict.fromkeys(SNAPSHOT_COLUMNS, "{}")
         if market_id is not None and days:
             columns = await asyncio.to_thread(
                 self._market_rows, served, days, market_id, start, end, limit
             )
         arrays = ", ".join(
-            f"${first_param + i}::{_PG_ARRAY_TYPES[c]}" for i, c in enumerate(SNAPSHOT_COLUMNS)
+            f"${first_param + i}::text::{_PG_ARRAY_TYPES[c]}"
+            for i, c in enumerate(SNAPSHOT_COLUMNS)
         )
         args: list[Any] = [columns[c] for c in SNAPSHOT_COLUMNS]
         conds, bounds = leave_out_days(
@@ -480,9 +487,9 @@ class ArchiveReader:
         start: datetime | None,
         end: datetime,
         limit: int,
-    ) -> dict[str, list[int]]:
-        """The newest `limit` rows of `market_id` in [start, end) of the days' files, as
-        columns of ints (times in epoch microseconds), newest first.
+    ) -> dict[str, str]:
+        """The newest `limit` rows of `market_id` in [start, end) of the days' files, newest
+        first, as PostgreSQL array literals of integers (times in epoch microseconds).
 
         Read with pyarrow, not DuckDB: a page of one market is a few hundred rows, for which
         DuckDB's planning and scan setup cost more than the read. The file's footer is parsed
@@ -508,11 +515,11 @@ class ArchiveReader:
             if have >= limit:
                 break
         if not found:
-            return {c: [] for c in SNAPSHOT_COLUMNS}
+            return dict.fromkeys(SNAPSHOT_COLUMNS, "{}")
         merged = {c: np.concatenate([p[c] for p in found]) for c in SNAPSHOT_COLUMNS}
         # newest first (a stable sort: the day parts are each in ascending time)
         order = np.argsort(-merged["observed_at"], kind="stable")[:limit]
-        return {c: merged[c][order].tolist() for c in SNAPSHOT_COLUMNS}
+        return {c: _array_text(merged[c][order]) for c in SNAPSHOT_COLUMNS}
 
     def _day_rows(
         self, served: ServedDays, day: date, market_id: int, lo: int | None, hi: int
@@ -523,9 +530,11 @@ class ArchiveReader:
         if not groups:
             return None
         with self._open(path) as source:
-            table = pq.ParquetFile(source, metadata=footer.metadata).read_row_groups(
-                groups, columns=list(SNAPSHOT_COLUMNS), use_threads=False
-            )
+            # a local file is read in place (pre-buffering hands the reads to pyarrow's I/O
+            # threads: a wait for nothing); a remote one in a few coalesced requests
+            table = pq.ParquetFile(
+                source, metadata=footer.metadata, pre_buffer=not self.store.is_local
+            ).read_row_groups(groups, columns=list(SNAPSHOT_COLUMNS), use_threads=False)
         times = table.column("observed_at").cast(pa.int64()).to_numpy()
         keep = (table.column("market_id").to_numpy() == market_id) & (times < hi)
         if lo is not None:
