@@ -52,7 +52,7 @@ TEMP_SUFFIX: Final = ".tmp"
 ROW_GROUP_ROWS: Final = 16_384
 """Rows per row group (every group of a file but its last has exactly this many). A market's
 page of history reads the one or two groups holding its rows, whole: the group size sets the
-cost of that read (~0.1 ms per 1,000 rows), while bigger groups compress better (the
+cost of that read (roughly proportional to its rows), while bigger groups compress better (the
 dictionaries of the count columns are per group). docs/ARCHIVE.md has the measurements."""
 ZSTD_LEVEL: Final = 9
 COLUMN_ENCODINGS: Final = {
