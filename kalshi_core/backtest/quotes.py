@@ -597,22 +597,22 @@ def _grid_rows(
     A row at time ns is in force from bar ``searchsorted(grid, ns, "left")`` on; the last row of
     each (market, bar) is scattered there and forward-filled down the bars by a running max
     (row indices grow with time within a market). Every field is then one `np.take` from the
-    rows' values with a NaN appended, where index -1 (no quote, or not fresh) reads the NaN."""
+    rows' values behind a leading NaN, which pick 0 (no quote, or not fresh) reads."""
     n_bars = len(grid_ns)
     shape = (n_bars, n)
     if len(rows.ns) == 0:
         return {key: np.full(shape, np.nan) for key in _SOURCES}, np.full(shape, np.nan)
     out = {key: np.empty(shape) for key in _SOURCES}
     mark = np.empty(shape)
-    idx_type = np.int32 if len(rows.ns) < np.iinfo(np.int32).max else np.int64
     bar = np.searchsorted(grid_ns, rows.ns, side="left")
     top = np.ones(len(bar), dtype=np.bool_)
     top[:-1] = (rows.j[1:] != rows.j[:-1]) | (bar[1:] != bar[:-1])
     top &= bar < n_bars
     ev_row = np.flatnonzero(top)
     by_bar = np.argsort(bar[ev_row], kind="stable")
-    ev_row = ev_row[by_bar].astype(idx_type)
+    ev_row = ev_row[by_bar]
     ev_bar, ev_j = bar[ev_row], rows.j[ev_row]
+    ev_pick = ev_row + 1  # picks are row + 1: 0 is "no row yet", reading the leading NaN
 
     def column(name: str) -> FloatArray:
         return cast(FloatArray, frame[name].take(rows.pos).to_numpy(dtype=np.float64))
@@ -622,9 +622,9 @@ def _grid_rows(
         if key in ("bid_size", "ask_size"):
             if capped:
                 # A snapshot without a size shows no depth: nothing can fill against it.
-                values[key] = np.append(np.nan_to_num(column(col), nan=0.0), np.nan)
+                values[key] = _after_none(np.nan_to_num(column(col), nan=0.0), np.nan)
         elif col in frame.columns:
-            values[key] = np.append(column(col), np.nan)
+            values[key] = _after_none(column(col), np.nan)
         else:
             out[key].fill(np.nan)  # e.g. no last_price column
     bids = values["bid"]
@@ -632,28 +632,34 @@ def _grid_rows(
     if not spans.has.all():
         # Fresh while grid - ns <= limit: through the bars up to ns + limit (saturated).
         limit = np.minimum(np.iinfo(np.int64).max - rows.ns, stale_limit.value)
-        stale_bar = np.append(np.searchsorted(grid_ns, rows.ns + limit, side="right"), 0)
+        stale_bar = _after_none(np.searchsorted(grid_ns, rows.ns + limit, side="right"), 0)
 
     step = max(1, _BLOCK_CELLS // max(n, 1))
-    carry = np.full(n, -1, dtype=idx_type)
+    carry = np.zeros(n, dtype=np.intp)
     covered = np.zeros(n, dtype=np.int64)
     for b0 in range(0, n_bars, step):
         b1 = min(n_bars, b0 + step)
-        pick = np.full((b1 - b0, n), -1, dtype=idx_type)
+        pick = np.zeros((b1 - b0, n), dtype=np.intp)
         lo, hi = np.searchsorted(ev_bar, (b0, b1), side="left")
-        pick[ev_bar[lo:hi] - b0, ev_j[lo:hi]] = ev_row[lo:hi]
+        pick[ev_bar[lo:hi] - b0, ev_j[lo:hi]] = ev_pick[lo:hi]
         np.maximum.accumulate(pick, axis=0, out=pick)
         np.maximum(pick, carry, out=pick)
         carry = pick[-1].copy()
-        np.take(bids, pick, out=mark[b0:b1])
+        # mode="clip": every index is in range, and only that mode writes `out` unbuffered
+        np.take(bids, pick, out=mark[b0:b1], mode="clip")
         fresh = _fresh_block(pick, b0, stale_bar, spans, covered)
-        take = np.where(fresh, pick, -1)
+        take = np.where(fresh, pick, 0)
         for key, vals in values.items():
-            np.take(vals, take, out=out[key][b0:b1])
+            np.take(vals, take, out=out[key][b0:b1], mode="clip")
         if not capped:
             for key in ("bid_size", "ask_size"):
                 out[key][b0:b1] = np.where(fresh, np.inf, np.nan)
     return out, mark
+
+
+def _after_none(values: npt.NDArray[Any], none: float) -> npt.NDArray[Any]:
+    """`values` behind one leading `none`: what pick 0 (no row) reads."""
+    return np.concatenate((np.array([none], dtype=values.dtype), values))
 
 
 def _fresh_block(
@@ -668,7 +674,7 @@ def _fresh_block(
     bars = np.arange(b0, b0 + len(pick), dtype=np.int64)[:, None]
     aged: BoolArray | None = None
     if stale_bar is not None:
-        aged = np.take(stale_bar, pick) > bars  # index -1 reads 0: never fresh
+        aged = np.take(stale_bar, pick, mode="clip") > bars  # no row reads 0: never fresh
     if not spans.has.any():
         assert aged is not None
         return aged
@@ -678,7 +684,7 @@ def _fresh_block(
     np.cumsum(steps, axis=0, out=steps)
     steps += covered
     covered[:] = steps[-1]
-    inside = (steps > 0) & (pick >= 0)
+    inside = (steps > 0) & (pick > 0)
     return inside if aged is None else np.where(spans.has, inside, aged)
 
 
