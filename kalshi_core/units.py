@@ -14,6 +14,13 @@ Decimal) raises ValueError: nothing is ever rounded.
 
 Decimals read back are in their shortest exact form, as the API's JSON writes them
 (`trim_scale`): 0.45, 1, 0, 123.5 (not 0.450000 or 1.2E+2).
+
+Speed (every snapshot written converts eight values): a Decimal's integer ratio is exact and
+costs about as much as one Decimal operation, so the conversions to integers take it directly
+and fall back to the checked reference (`_scaled`) only for what the fast path does not accept,
+which then either converts the value or raises the error that says why. They keep no cache:
+hashing a fresh Decimal with decimals costs more than converting it. Reads keep a cache of
+prices only (int keys hash for free, and a market's prices repeat; counts mostly do not).
 """
 
 from __future__ import annotations
@@ -38,30 +45,36 @@ MAX_COUNT_CENTI: Final = 2**63 - 1
 _EXACT: Final = Context(
     prec=64, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, InvalidOperation], flags=[]
 )
+# The fast path takes only values whose adjusted exponent (the power of ten of the leading
+# digit) is in [_FAST_ADJUSTED_MIN, _FAST_ADJUSTED_MAX]: every storable nonzero value is (1e-6
+# .. 9.2e16), and outside it `as_integer_ratio` could build a power of ten far larger than the
+# value's own digits (1E-999999 is short to write). A padded zero (0E-30) takes the reference
+# path, which stores it as 0.
+_FAST_ADJUSTED_MIN: Final = -24
+_FAST_ADJUSTED_MAX: Final = 20
 _CACHE_LIMIT: Final = 100_000
-
-# Quotes repeat (a few hundred price levels, slowly growing counts): conversions are remembered,
-# bounded (cleared when full). Equal Decimals (0.45, 0.4500) hash alike and share an entry.
-_to_micros: dict[Decimal, int] = {}
-_to_centi: dict[Decimal, int] = {}
 _from_micros: dict[int, Decimal] = {}
-_from_centi: dict[int, Decimal] = {}
 
 
 def _scaled(value: Decimal, places: int, limit: int, what: str, unit: str) -> int:
+    """`value` * 10**`places` as an int in [0, `limit`], or a ValueError saying why not.
+
+    The checked reference conversion: `price_to_micros` and `count_to_centi` give the same
+    result (or raise the same error) for every input, faster for the values they store.
+    """
     if not isinstance(value, Decimal):
         raise ValueError(f"{what} {value!r} must be a Decimal")
     if not value.is_finite():
         raise ValueError(f"{what} {value} is not a finite number")
-    top = Decimal(limit).scaleb(-places)
+    top = Decimal(limit).scaleb(-places, _EXACT)  # (the thread's context could round)
     if value < 0 or value > top:
-        raise ValueError(f"{what} {value} out of range: must be in [0, {top.normalize():f}]")
+        raise ValueError(f"{what} {value} out of range: must be in [0, {top.normalize(_EXACT):f}]")
     try:
-        scaled = value.scaleb(places, _EXACT)
+        result = value.scaleb(places, _EXACT)
     except (Inexact, InvalidOperation):
-        scaled = None
-    n = 0 if scaled is None else int(scaled)
-    if scaled is None or scaled != n:
+        result = None
+    n = 0 if result is None else int(result)
+    if result is None or result != n:
         raise ValueError(
             f"{what} {value} has more than {places} decimal places: it cannot be stored exactly "
             f"in {unit}"
@@ -71,48 +84,55 @@ def _scaled(value: Decimal, places: int, limit: int, what: str, unit: str) -> in
 
 def price_to_micros(price: Decimal) -> int:
     """Dollars in [0, 1] with at most 6 decimal places -> micro-dollars (exact)."""
-    # The type test first: a float equal to a remembered Decimal must not find it.
-    if type(price) is Decimal and not price.is_snan():  # (a signalling NaN cannot be hashed)
-        n = _to_micros.get(price)
-        if n is not None:
-            return n
-    n = _scaled(price, PRICE_PLACES, MAX_PRICE_MICROS, "price", "micro-dollars")
-    if len(_to_micros) >= _CACHE_LIMIT:
-        _to_micros.clear()
-    _to_micros[price] = n
-    return n
+    # `type is` first: a float or a bool has no integer ratio to trust here (and a Decimal
+    # subclass takes the reference path, which accepts it)
+    if type(price) is Decimal and _FAST_ADJUSTED_MIN <= price.adjusted() <= _FAST_ADJUSTED_MAX:
+        try:
+            num, den = price.as_integer_ratio()  # exact, in lowest terms
+        except (ValueError, OverflowError):  # NaN, sNaN, infinity: the reference says which
+            pass
+        else:
+            if MICROS_PER_DOLLAR % den == 0:  # at most 6 decimal places
+                n = num * (MICROS_PER_DOLLAR // den)
+                if 0 <= n <= MAX_PRICE_MICROS:
+                    return n
+    return _scaled(price, PRICE_PLACES, MAX_PRICE_MICROS, "price", "micro-dollars")
 
 
 def count_to_centi(count: Decimal) -> int:
     """Contracts >= 0 with at most 2 decimal places -> centi-contracts (exact, int8 range)."""
-    if type(count) is Decimal and not count.is_snan():
-        n = _to_centi.get(count)
-        if n is not None:
-            return n
-    n = _scaled(count, COUNT_PLACES, MAX_COUNT_CENTI, "count", "centi-contracts")
-    if len(_to_centi) >= _CACHE_LIMIT:
-        _to_centi.clear()
-    _to_centi[count] = n
-    return n
+    if type(count) is Decimal and _FAST_ADJUSTED_MIN <= count.adjusted() <= _FAST_ADJUSTED_MAX:
+        try:
+            num, den = count.as_integer_ratio()
+        except (ValueError, OverflowError):
+            pass
+        else:
+            if CENTI_PER_CONTRACT % den == 0:
+                n = num * (CENTI_PER_CONTRACT // den)
+                if 0 <= n <= MAX_COUNT_CENTI:
+                    return n
+    return _scaled(count, COUNT_PLACES, MAX_COUNT_CENTI, "count", "centi-contracts")
 
 
-def _unscaled(n: int, places: int, limit: int, what: str) -> Decimal:
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise ValueError(f"{what} {n!r} must be an int")
-    if n < 0 or n > limit:
-        raise ValueError(f"{what} {n} out of range: must be in [0, {limit}]")
+def _shortest(n: int, places: int) -> Decimal:
+    """n / 10**places (n >= 0) in shortest exact form, never with an exponent: the fraction's
+    trailing zeros are stripped in integers, cheaper than `Decimal.normalize`."""
     whole, frac = divmod(n, 10**places)
     if frac == 0:
-        return Decimal(whole)
-    # shortest exact form: 450000 micros -> 0.45, never an exponent
-    return Decimal(n).scaleb(-places).normalize(_EXACT)
+        return Decimal(whole)  # 1_000_000 micros -> 1, not 1E+0
+    while n % 10 == 0:
+        n //= 10
+        places -= 1
+    return Decimal(n).scaleb(-places, _EXACT)
 
 
 def micros_to_price(micros: int) -> Decimal:
     """Micro-dollars -> dollars, in shortest exact form (450_000 -> Decimal('0.45'))."""
+    # `type is`: True and 1.0 hash like 1 but are not micro-dollars
     d = _from_micros.get(micros) if type(micros) is int else None
     if d is None:
-        d = _unscaled(micros, PRICE_PLACES, MAX_PRICE_MICROS, "micro-dollars")
+        micros = _checked_int(micros, MAX_PRICE_MICROS, "micro-dollars")
+        d = _shortest(micros, PRICE_PLACES)
         if len(_from_micros) >= _CACHE_LIMIT:
             _from_micros.clear()
         _from_micros[micros] = d
@@ -121,10 +141,21 @@ def micros_to_price(micros: int) -> Decimal:
 
 def centi_to_count(centi: int) -> Decimal:
     """Centi-contracts -> contracts, in shortest exact form (12_350 -> Decimal('123.5'))."""
-    d = _from_centi.get(centi) if type(centi) is int else None
-    if d is None:
-        d = _unscaled(centi, COUNT_PLACES, MAX_COUNT_CENTI, "centi-contracts")
-        if len(_from_centi) >= _CACHE_LIMIT:
-            _from_centi.clear()
-        _from_centi[centi] = d
-    return d
+    if type(centi) is not int or not 0 <= centi <= MAX_COUNT_CENTI:
+        centi = _checked_int(centi, MAX_COUNT_CENTI, "centi-contracts")
+    # `_shortest` unrolled for two places (reads call this for five columns a row)
+    if centi % CENTI_PER_CONTRACT == 0:
+        return Decimal(centi // CENTI_PER_CONTRACT)
+    if centi % 10 == 0:
+        return Decimal(centi // 10).scaleb(-1, _EXACT)
+    return Decimal(centi).scaleb(-COUNT_PLACES, _EXACT)
+
+
+def _checked_int(n: object, limit: int, what: str) -> int:
+    """`n` as an int in [0, `limit`] (an int subclass other than bool is accepted), or a
+    ValueError naming the unit."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise ValueError(f"{what} {n!r} must be an int")
+    if n < 0 or n > limit:
+        raise ValueError(f"{what} {n} out of range: must be in [0, {limit}]")
+    return int(n)

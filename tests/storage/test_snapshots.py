@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -476,3 +476,66 @@ async def test_quality_of_a_window(
     early = await repos.markets.quality(T0, T0 + timedelta(hours=8), stale_after=timedelta(hours=6))
     assert early.rows == 5
     assert early.stale_open_markets == 1  # at T0+8h only KXA-1 is older than 6 h
+
+
+async def test_binary_stage_carries_every_column_exactly(
+    db: Database, repos: Repositories, snap: Snap
+) -> None:
+    # The stage is written as hand-encoded binary COPY: the extremes of every column, a time
+    # before PostgreSQL's epoch (negative microseconds) and one given in another time zone, a
+    # non-ASCII ticker, and several chunks of COPY data (2048 rows each) all read back equal.
+    before_epoch = datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    elsewhere = datetime(2026, 11, 20, 7, 0, 0, 1, tzinfo=timezone(timedelta(hours=-5)))
+    edge = [
+        snap(
+            "KXÉTÉ-1",
+            before_epoch,
+            bid="0",
+            ask="1",
+            last="0.000001",
+            bid_size="0",
+            ask_size="0.01",
+            volume="92233720368547758.07",
+            volume_24h="92233720368547758.00",
+            open_interest="123.4",
+            source="websocket",
+            sequence=2**63 - 1,
+        ),
+        snap("KXA-1", elsewhere, bid="0.999999", ask="1.000000", last="0.5", sequence=0),
+    ]
+    bulk = [snap(f"KXB-{i:05d}", 0, volume=f"{i}.{i % 100:02d}") for i in range(5000)]
+    report = await repos.markets.save_many([*edge, *bulk])
+    assert report.written == 5002
+    for s in edge:
+        [got] = await repos.markets.get_history(s.market_ticker, start=s.timestamp)
+        assert got.quote_key() == s.quote_key()
+        assert got.timestamp == s.timestamp
+        assert (got.source, got.sequence) == (s.source, s.sequence)
+    async with db.acquire() as conn:
+        volumes = await conn.fetch(
+            "SELECT m.ticker, h.volume FROM market_snapshots h JOIN markets m ON m.id = h.market_id"
+            " WHERE m.ticker LIKE 'KXB-%' ORDER BY m.ticker"
+        )
+    assert [(r["ticker"], r["volume"]) for r in volumes] == [
+        (f"KXB-{i:05d}", i * 100 + i % 100) for i in range(5000)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ticker", "message"),
+    [
+        (7, r"snapshot #1: market_ticker 7 must be a str"),
+        ("", r"snapshot #1: empty market_ticker"),
+        ("KX\ud800", r"snapshot #1: market_ticker 'KX\\ud800' is not valid text"),
+        ("KX\x00A", r"snapshot batch rejected"),  # text cannot hold NUL: the server refuses it
+    ],
+)
+async def test_bad_ticker_rejected_nothing_written(
+    db: Database, repos: Repositories, snap: Snap, ticker: object, message: str
+) -> None:
+    good = snap("KXA-1", 0)
+    bad = MarketSnapshot.model_construct(**{**good.model_dump(), "market_ticker": ticker})
+    with pytest.raises(ValueError, match=message):
+        await repos.markets.save_many([good, bad])
+    assert await _count(db) == 0
+    assert await _count(db, "SELECT count(*) FROM markets") == 0

@@ -3,10 +3,11 @@
 One tick is written by `write_tick` inside the caller's transaction:
 1. the snapshots' quotes are converted to the stored integers (`kalshi_core.units`: prices in
    micro-dollars, counts in centi-contracts; a value that cannot be stored exactly, is out of
-   range or is not a Decimal raises a ValueError naming the snapshot) and streamed by binary
-   COPY (`copy_records_to_table`: fixed-width integers cost the server no parsing) into a
-   per-connection temp staging table; asyncpg sends each buffer while the next rows convert, and
-   a bad row aborts the COPY before anything reaches the stored tables;
+   range or is not a Decimal raises a ValueError naming the snapshot), encoded here in
+   PostgreSQL's binary COPY format (`stage_copy`: one struct pack a row; fixed-width integers
+   cost the server no parsing) and streamed into a per-connection temp staging table; each chunk
+   is sent while the next rows convert, and a bad row aborts the COPY before anything reaches
+   the stored tables;
 2. the transaction takes the snapshot-writer advisory lock: one writer at a time per database
    (ingestion is a singleton by design), so two writers of the same tick queue instead of
    racing, and the hot statement needs neither ON CONFLICT nor a lock order;
@@ -35,9 +36,10 @@ ticker once, in time order per ticker.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import struct
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -68,17 +70,34 @@ def _qualified(alias: str) -> str:
 # The stage's quote columns have the stored types; their values were range-checked while
 # converting (`kalshi_core.units`), so the stage needs no CHECK of its own.
 STAGE: Final = "_snapshot_stage"
-STAGE_COLUMNS: Final = ("ord", "market_ticker", "observed_at", "source", "sequence", *QUOTE_COLUMNS)
+# (column, SQL type, struct code of its binary COPY value) of the fixed-width columns; the
+# ticker, the one variable-length column, comes last
+_FIXED_COLUMNS: Final = (
+    ("observed_at", "timestamptz", "q"),  # microseconds since 2000-01-01 UTC
+    ("source", "smallint", "h"),
+    ("sequence", "bigint", "q"),
+    *((c, "integer", "i") if c in PRICES else (c, "bigint", "q") for c in QUOTE_COLUMNS),
+)
+STAGE_COLUMNS: Final = (*(c for c, _, _ in _FIXED_COLUMNS), "market_ticker")
 CREATE_STAGE: Final = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-    ord integer NOT NULL,
-    market_ticker text NOT NULL,
-    observed_at timestamptz NOT NULL,
-    source smallint NOT NULL,
-    sequence bigint NOT NULL,
-    {", ".join(f"{c} {'integer' if c in PRICES else 'bigint'} NOT NULL" for c in QUOTE_COLUMNS)}
+    {", ".join(f"{c} {sql_type} NOT NULL" for c, sql_type, _ in _FIXED_COLUMNS)},
+    market_ticker text NOT NULL
 ) ON COMMIT DELETE ROWS
 """
+
+# The stage is written in PostgreSQL's binary COPY format, encoded here (asyncpg's generic
+# encoder costs ~0.6 us per timestamptz value alone): a signature, flags and header extension
+# length; per row its field count, then each field as an int4 length and the value big-endian;
+# an int2 -1 ends the data. One struct packs a row's fixed part: field count, then each fixed
+# column's length and value, then the ticker's length; the ticker's UTF-8 bytes follow.
+_COPY_HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER: Final = b"\xff\xff"
+_ROW: Final = struct.Struct(">h" + "".join(f"i{code}" for _, _, code in _FIXED_COLUMNS) + "i")
+_PG_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_CHUNK_ROWS: Final = 2048
+"""Rows per COPY data message: the server parses one while the next is encoded."""
 
 # Placeholder rows for tickers seen before their metadata. NOT EXISTS first so the steady
 # state burns no identity values; ON CONFLICT covers a concurrent writer.
@@ -96,6 +115,12 @@ commit may be overtaken by and still be placed exactly (24 = two minutes of 5 s 
 six of 15 s catalogue ticks; a tick's scan deadline is at most 3 poll intervals). An observation
 older than the list is refused (`SaveReport.too_late`) rather than written where it would
 rewrite what later observations showed."""
+
+
+# A market's recent observation times (`market_latest.seen`, ~200 bytes) are read by ctid only
+# for the rare rows that need them (an observation not newer than the market's last): carried
+# in `s`, they would more than double the width of the rows every step of the tick re-reads.
+_SEEN_OF: Final = "(SELECT x.seen FROM market_latest x WHERE x.ctid = {ctid})"
 
 
 def _aliased(alias: str) -> str:
@@ -158,12 +183,14 @@ closed AS (
 WITH s AS (
     SELECT m.id AS market_id, src.observed_at, src.source, src.sequence, {_qualified("src")},
            l.observed_at AS l_observed_at, l.changed_at AS l_changed_at, l.ctid AS l_ctid,
-           l.seen AS l_seen, l.seen_from AS l_seen_from {cover_cols},
+           l.seen_from AS l_seen_from {cover_cols},
            CASE WHEN l.market_id IS NULL THEN 'new'
                 WHEN src.observed_at > l.observed_at THEN
                     CASE WHEN ROW({_qualified("src")}) IS DISTINCT FROM ROW({_qualified("l")})
                          THEN 'changed' ELSE 'same' END
-                WHEN src.observed_at = l.observed_at OR src.observed_at = ANY(l.seen) THEN 'dup'
+                WHEN src.observed_at = l.observed_at
+                     OR src.observed_at = ANY({_SEEN_OF.format(ctid="l.ctid")}::timestamptz[])
+                     THEN 'dup'
                 WHEN src.observed_at < l.seen_from THEN 'too_late'
                 ELSE 'late' END AS kind
     FROM {source} src
@@ -176,9 +203,10 @@ late AS (
     -- `seen`), so the history becomes what writing everything in time order would have made.
     SELECT s.*, p.at AS p_at, p.source AS p_source, {_aliased("p")},
            n.at AS n_at, {_aliased("n")},
-           (SELECT min(x) FROM unnest(s.l_seen) x WHERE x > s.observed_at) AS r_at,
-           ARRAY(SELECT x FROM unnest(s.l_seen || s.observed_at) x ORDER BY x) AS seen_sorted
+           (SELECT min(x) FROM unnest(ls.seen) x WHERE x > s.observed_at) AS r_at,
+           ARRAY(SELECT x FROM unnest(ls.seen || s.observed_at) x ORDER BY x) AS seen_sorted
     FROM s
+    CROSS JOIN LATERAL (SELECT {_SEEN_OF.format(ctid="s.l_ctid")} AS seen) ls
     LEFT JOIN LATERAL (
         SELECT h.observed_at AS at, h.source, {_qualified("h")}
         FROM market_snapshots h
@@ -266,14 +294,17 @@ fresh AS (
     ON CONFLICT (market_id) DO NOTHING
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM s) AS distinct_keys,
-       (SELECT count(*) FROM s WHERE kind = 'dup') AS stored_dups,
-       (SELECT count(*) FROM s WHERE kind = 'too_late') AS too_late,
-       (SELECT count(*) FROM s WHERE kind IN ('new', 'changed'))
-           + (SELECT count(*) FROM judged WHERE differs) AS wanted,
+SELECT c.distinct_keys, c.stored_dups, c.too_late,
+       c.wanted + (SELECT count(*) FROM judged WHERE differs) AS wanted,
        (SELECT count(*) FROM ins) AS written,
        (SELECT count(*) FROM judged WHERE restores) AS restored,
        (SELECT count(*) FROM dropped) AS dropped
+-- one pass over s for its counts (s is materialized: each scan of it reads every row)
+FROM (SELECT count(*) AS distinct_keys,
+             count(*) FILTER (WHERE kind = 'dup') AS stored_dups,
+             count(*) FILTER (WHERE kind = 'too_late') AS too_late,
+             count(*) FILTER (WHERE kind IN ('new', 'changed')) AS wanted
+      FROM s) c
 """
 
 
@@ -303,7 +334,7 @@ WRITER_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('kalshi_snapshot_wri
 
 def validate_snapshots(snapshots: Sequence[MarketSnapshot]) -> None:
     """Full Python validation with a message naming the row, before anything is written (the
-    row-by-row path uses it; `save_many` checks the same while converting, see `stage_records`).
+    row-by-row path uses it; `save_many` checks the same while converting, see `stage_copy`).
 
     `MarketSnapshot` validates on construction, but `model_construct` (or a subclass) can bypass
     that, and a naive datetime would silently be read in the server's time zone. Quote values
@@ -412,34 +443,82 @@ def _range_message(i: int, s: MarketSnapshot, name: str) -> str:
     return f"snapshot #{i} ({s.market_ticker}): {name}={v!r} must be a finite Decimal >= 0"
 
 
-def stage_records(
-    snapshots: Sequence[MarketSnapshot], indices: Sequence[int]
-) -> Iterator[tuple[Any, ...]]:
-    """The batch as staging-table rows for binary COPY, checking types, time zones, sources,
-    sequences and that every quote value can be stored exactly (a ValueError names the row).
+def stage_copy(snapshots: Sequence[MarketSnapshot], indices: Sequence[int]) -> Iterator[bytes]:
+    """The batch as binary COPY data for the stage (`STAGE_COLUMNS`), in chunks, checking types,
+    time zones, tickers, sources, sequences and that every quote value can be stored exactly (a
+    ValueError names the row; raised while the COPY streams, it aborts the COPY).
 
-    `indices` gives each snapshot's index in the whole batch (the `ord` column).
+    `indices` gives each snapshot's index in the whole batch (the row named in errors).
     """
-    checked: set[datetime] = set()
+    micros = price_to_micros
+    centi = count_to_centi
+    pack = _ROW.pack
+    nfields = len(STAGE_COLUMNS)
+    stamps: dict[datetime, int] = {}  # a tick's rows share one time: converted once
     codes = SOURCE_CODES
-    for i, s in zip(indices, snapshots, strict=True):
+    out: list[bytes] = [_COPY_HEADER]
+    add = out.append
+    for n, (i, s) in enumerate(zip(indices, snapshots, strict=True), 1):
         if type(s) is not MarketSnapshot and not isinstance(s, MarketSnapshot):
             raise TypeError(f"snapshot #{i} is a {type(s).__name__}, not a MarketSnapshot")
         d = s.__dict__
         ts = d["timestamp"]
-        if ts not in checked:
+        at = stamps.get(ts)
+        if at is None:
             _check_time(i, s)
-            checked.add(ts)
+            at = stamps[ts] = (ts - _PG_EPOCH) // _MICROSECOND
         ticker = d["market_ticker"]
-        if not ticker:
-            raise ValueError(f"snapshot #{i}: empty market_ticker")
+        if type(ticker) is not str or not ticker:
+            _check_ticker(i, ticker)
+        try:
+            name = ticker.encode()
+        except UnicodeEncodeError:
+            raise ValueError(f"snapshot #{i}: market_ticker {ticker!r} is not valid text") from None
         source = codes.get(d["source"])
         if source is None:
             raise ValueError(f"snapshot #{i} ({ticker}): unknown source {d['source']!r}")
         seq = d["sequence"]
         if type(seq) is not int or not 0 <= seq <= _MAX_BIGINT:
             _sequence(i, s)
-        yield (i, ticker, ts, source, seq, *_quote_ints(i, s))
+        try:
+            # fmt: off
+            add(pack(
+                nfields,  # then each column's length and value, in `_FIXED_COLUMNS` order
+                8, at,
+                2, source,
+                8, seq,
+                4, micros(d["yes_bid"]),
+                4, micros(d["yes_ask"]),
+                4, micros(d["last_price"]),
+                8, centi(d["yes_bid_size"]),
+                8, centi(d["yes_ask_size"]),
+                8, centi(d["volume"]),
+                8, centi(d["volume_24h"]),
+                8, centi(d["open_interest"]),
+                len(name),  # the ticker's bytes follow
+            ))
+            # fmt: on
+        except (ValueError, KeyError):
+            raise ValueError(_quote_message(i, s)) from None
+        add(name)
+        if n % _CHUNK_ROWS == 0:
+            yield b"".join(out)
+            out.clear()
+    add(_COPY_TRAILER)
+    yield b"".join(out)
+
+
+def _check_ticker(i: int, ticker: object) -> None:
+    if not isinstance(ticker, str):
+        raise ValueError(f"snapshot #{i}: market_ticker {ticker!r} must be a str")
+    if not ticker:
+        raise ValueError(f"snapshot #{i}: empty market_ticker")
+
+
+async def _chunks(data: Iterator[bytes]) -> AsyncIterator[bytes]:
+    # asyncpg streams an async iterable's chunks as COPY data messages
+    for chunk in data:
+        yield chunk
 
 
 def _report(received: int, rows: Sequence[asyncpg.Record]) -> SaveReport:
@@ -514,8 +593,11 @@ async def write_tick(
         if n:
             await conn.execute(f"DELETE FROM {STAGE}")
         try:
-            await conn.copy_records_to_table(
-                STAGE, records=stage_records(batch, positions), columns=STAGE_COLUMNS
+            await conn.copy_to_table(
+                STAGE,
+                source=_chunks(stage_copy(batch, positions)),
+                columns=STAGE_COLUMNS,
+                format="binary",
             )
         except asyncpg.DataError as exc:
             # what the conversion cannot catch, e.g. a NUL byte in a ticker (text cannot hold it)
