@@ -388,20 +388,23 @@ class PostgresJsonReads:
             raise ValueError("limit must be >= 1")
         archive = archive_reader(self._db)
 
-        async def read(served: ServedDays) -> list[asyncpg.Record]:
+        async def read(served: ServedDays) -> list[asyncpg.Record] | None:
             plan = archive.history_plan(served, start, end)  # None: no archived day in range
             async with self._db.acquire() as conn:
-                fetch = partial(self._history_rows, conn, ticker)
-                if plan is None:
-                    return await fetch(limit, start, end, "market_snapshots", [])
-                return await archive.history(served, plan, ticker, limit, start, end, fetch)
+                if plan is None:  # hot days only: one query, as before the archive
+                    rows = await self._history_rows(
+                        conn, ticker, limit, start, end, "market_snapshots", []
+                    )
+                else:
+                    fetch = partial(self._history_rows, conn, ticker)
+                    rows = await archive.history(served, plan, ticker, limit, start, end, fetch)
+                # an empty page asks on the same connection whether the market exists
+                if not rows and await conn.fetchval(_MARKET_EXISTS, ticker) is None:
+                    return None
+                return rows
 
         rows = await archive.consistent(read)
-        if not rows:
-            async with self._db.acquire() as conn:
-                if await conn.fetchval(_MARKET_EXISTS, ticker) is None:
-                    return None
-        return self.derived.items(rows)
+        return None if rows is None else self.derived.items(rows)
 
     async def _history_rows(
         self,
