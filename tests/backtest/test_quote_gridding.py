@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtest.builders import T0, at
-from kalshi_core.backtest import quotes
+from kalshi_core.backtest import gridding, quote_units
 from kalshi_core.backtest.fees import COUNT_SCALE, PRICE_SCALE
 from kalshi_core.backtest.kernels import STALE, UNCAPPED
 from kalshi_core.backtest.quotes import MarketMeta, QuoteDataError, make_grid, quotes_from_frame
@@ -202,8 +202,8 @@ def test_vectorized_gridding_matches_the_per_market_reference(
     }
     expected = reference(frame, tickers, **kwargs)
     with (
-        mock.patch.object(quotes, "_BLOCK_CELLS", block),
-        mock.patch.object(quotes, "_UNIT_CHUNK", chunk),
+        mock.patch.object(gridding, "_BLOCK_CELLS", block),
+        mock.patch.object(quote_units, "_UNIT_CHUNK", chunk),
     ):
         got = quotes_from_frame(frame, [MarketMeta(ticker=t) for t in tickers], **kwargs)
     for name in FIELDS:
@@ -223,7 +223,7 @@ def test_rows_far_apart_are_carried_across_many_blocks() -> None:
             "yes_ask": [0.3, 0.6, 0.8],
         }
     )
-    with mock.patch.object(quotes, "_BLOCK_CELLS", 2):  # one bar per block for two markets
+    with mock.patch.object(gridding, "_BLOCK_CELLS", 2):  # one bar per block for two markets
         q = quotes_from_frame(
             frame,
             [MarketMeta(ticker="A"), MarketMeta(ticker="B")],
