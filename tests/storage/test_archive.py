@@ -49,7 +49,8 @@ from kalshi_core.storage.archive import (
 )
 from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.partitions import existing_days
-from kalshi_core.storage.postgres.archive import PostgresArchiveRepository, partition_checksum
+from kalshi_core.storage.postgres.archive import PostgresArchiveRepository
+from kalshi_core.storage.postgres.archive_files import partition_checksum
 from kalshi_core.storage.postgres.archive_reads import archive_reader
 from kalshi_core.storage.repositories import ArchiveStep
 from tests.archive_data import insert_day
