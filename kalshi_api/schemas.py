@@ -81,6 +81,30 @@ class HistoryPointOut(QuoteFields):
     """One stored snapshot (rows are stored only when the quote changed)."""
 
 
+class CandleOut(_Out):
+    """One candlestick of a market (`market_candles`): dollars and contracts. Trade-price OHLC is
+    null for a period without trades; bid/ask OHLC and open interest are null when the source did
+    not give them (candles rebuilt from a recorded trade tape)."""
+
+    market_ticker: str = Field(validation_alias="ticker")
+    period_minutes: Literal[1, 60, 1440]
+    end_time: datetime = Field(description="End of the period (UTC), exclusive.")
+    yes_bid_open: JsonNumber | None
+    yes_bid_high: JsonNumber | None
+    yes_bid_low: JsonNumber | None
+    yes_bid_close: JsonNumber | None
+    yes_ask_open: JsonNumber | None
+    yes_ask_high: JsonNumber | None
+    yes_ask_low: JsonNumber | None
+    yes_ask_close: JsonNumber | None
+    price_open: JsonNumber | None
+    price_high: JsonNumber | None
+    price_low: JsonNumber | None
+    price_close: JsonNumber | None
+    volume: JsonNumber = Field(description="Contracts traded in the period.")
+    open_interest: JsonNumber | None
+
+
 class PriceRangeOut(_Out):
     start: JsonNumber
     end: JsonNumber

@@ -1,4 +1,4 @@
-"""Markets: latest quotes (paged, filtered, sorted), one market, and its stored history.
+"""Markets: latest quotes (paged, filtered, sorted), one market, its stored history and candles.
 
 These are the hot endpoints: their bodies are JSON text built by the storage layer's
 `kalshi_core.storage.postgres.json_reads` and sent as-is (no pydantic round trip); the response
@@ -7,12 +7,15 @@ models document that JSON for OpenAPI.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from kalshi_api.deps import CacheDep, ReadsDep
+from kalshi_api.deps import CacheDep, ReadsDep, ReposDep
+from kalshi_api.errors import json_error
 from kalshi_api.params import (
     DEFAULT_HISTORY_LIMIT,
     MAX_HISTORY_LIMIT,
@@ -33,7 +36,7 @@ from kalshi_api.responses import (
     unknown_market,
     unknown_market_history,
 )
-from kalshi_api.schemas import YES_PRICE_DOC, ErrorOut, HistoryPointOut, MarketOut
+from kalshi_api.schemas import YES_PRICE_DOC, CandleOut, ErrorOut, HistoryPointOut, MarketOut
 from kalshi_core.models import MarketStatus
 from kalshi_core.storage.repositories import MarketFilter
 
@@ -138,3 +141,76 @@ async def market_history(
     if body is None:
         return unknown_market_history(ticker)
     return JSONText(body)
+
+
+MAX_CANDLES = 5000
+
+
+class CandlePeriod(IntEnum):
+    """Minutes per candle (an enum: a query string's "60" is not the literal 60)."""
+
+    MINUTE = 1
+    HOUR = 60
+    DAY = 1440
+
+
+def _shifted(at: datetime, by: timedelta) -> datetime:
+    """`at + by`, held at the ends of the calendar (a query may ask for year 1 or 9999)."""
+    try:
+        return at + by
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if by < timedelta(0) else at
+
+
+def _window_error(field: str, msg: str, value: datetime) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", field), "msg": msg, "input": value.isoformat()}]
+    )
+
+
+@router.get(
+    "/{ticker}/candles",
+    name="candles",
+    summary="A market's stored candlesticks, oldest first",
+    description="Candles whose period ends in `[start, end)`. Without `start` and `end`: the "
+    "`limit` periods up to now, or up to one period after the close for a market that has "
+    "closed; with one of them, `limit` periods from `start` or up to `end`. Given both, a "
+    "window longer than `limit` periods or with `start >= end` is refused (422): narrow it or "
+    f"raise `limit` (at most {MAX_CANDLES}). Written by the history backfill and by imports.",
+    response_model=list[CandleOut],
+)
+async def market_candles(
+    repos: ReposDep,
+    ticker: TickerPath,
+    period: Annotated[
+        CandlePeriod, Query(description="Minutes per candle: 1, 60 or 1440.")
+    ] = CandlePeriod.HOUR,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_CANDLES, description="At most this many periods.")
+    ] = 1000,
+    start: Annotated[QueryTime | None, Query(description="Inclusive lower bound.")] = None,
+    end: Annotated[QueryTime | None, Query(description="Exclusive upper bound.")] = None,
+) -> Any:
+    market = await repos.markets.get_market(ticker)
+    if market is None:
+        return json_error(404, f"unknown market ticker {ticker!r}")
+    step = timedelta(minutes=int(period))
+    if end is None and start is not None:
+        end = _shifted(start, limit * step)
+    if end is None:
+        now = datetime.now(UTC)
+        closed = market.close_time is not None and market.close_time < now
+        end = _shifted(market.close_time, step) if closed and market.close_time else now
+    if start is None:
+        start = _shifted(end, -limit * step)
+    elif start >= end:
+        raise _window_error("end", "end must be after start", end)
+    elif end - start > limit * step:
+        raise _window_error(
+            "start",
+            f"the window holds more than limit={limit} periods of {int(period)} minutes: "
+            f"narrow it or raise limit (at most {MAX_CANDLES})",
+            start,
+        )
+    candles = await repos.history.get_candles(ticker, int(period), start, end)
+    return [CandleOut.model_validate(c) for c in candles]

@@ -19,6 +19,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/markets"): "markets-list",
     ("get", "/api/v1/markets/{ticker}"): "markets-get",
     ("get", "/api/v1/markets/{ticker}/history"): "markets-history",
+    ("get", "/api/v1/markets/{ticker}/candles"): "markets-candles",
     ("get", "/api/v1/events"): "events-list",
     ("get", "/api/v1/events/{ticker}"): "events-get",
     ("get", "/api/v1/series"): "series-list",

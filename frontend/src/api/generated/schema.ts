@@ -164,6 +164,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/markets/{ticker}/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A market's stored candlesticks, oldest first
+         * @description Candles whose period ends in `[start, end)`. Without `start` and `end`: the `limit` periods up to now, or up to one period after the close for a market that has closed; with one of them, `limit` periods from `start` or up to `end`. Given both, a window longer than `limit` periods or with `start >= end` is refused (422): narrow it or raise `limit` (at most 5000). Written by the history backfill and by imports.
+         */
+        get: operations["markets-candles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/markets/{ticker}/history": {
         parameters: {
             query?: never;
@@ -529,6 +549,64 @@ export interface components {
              */
             series_ticker: string | null;
         };
+        /**
+         * CandleOut
+         * @description One candlestick of a market (`market_candles`): dollars and contracts. Trade-price OHLC is
+         *     null for a period without trades; bid/ask OHLC and open interest are null when the source did
+         *     not give them (candles rebuilt from a recorded trade tape).
+         */
+        CandleOut: {
+            /**
+             * End Time
+             * Format: date-time
+             * @description End of the period (UTC), exclusive.
+             */
+            end_time: string;
+            /** Market Ticker */
+            market_ticker: string;
+            /** Open Interest */
+            open_interest: number | null;
+            /**
+             * Period Minutes
+             * @enum {integer}
+             */
+            period_minutes: 1 | 60 | 1440;
+            /** Price Close */
+            price_close: number | null;
+            /** Price High */
+            price_high: number | null;
+            /** Price Low */
+            price_low: number | null;
+            /** Price Open */
+            price_open: number | null;
+            /**
+             * Volume
+             * @description Contracts traded in the period.
+             */
+            volume: number;
+            /** Yes Ask Close */
+            yes_ask_close: number | null;
+            /** Yes Ask High */
+            yes_ask_high: number | null;
+            /** Yes Ask Low */
+            yes_ask_low: number | null;
+            /** Yes Ask Open */
+            yes_ask_open: number | null;
+            /** Yes Bid Close */
+            yes_bid_close: number | null;
+            /** Yes Bid High */
+            yes_bid_high: number | null;
+            /** Yes Bid Low */
+            yes_bid_low: number | null;
+            /** Yes Bid Open */
+            yes_bid_open: number | null;
+        };
+        /**
+         * CandlePeriod
+         * @description Minutes per candle (an enum: a query string's "60" is not the literal 60).
+         * @enum {integer}
+         */
+        CandlePeriod: 1 | 60 | 1440;
         /** CoverageOut */
         CoverageOut: {
             /**
@@ -1581,6 +1659,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarketOut"];
+                };
+            };
+            /** @description Unknown market ticker. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Database unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "markets-candles": {
+        parameters: {
+            query?: {
+                /** @description Exclusive upper bound. */
+                end?: string | null;
+                /** @description At most this many periods. */
+                limit?: number;
+                /** @description Minutes per candle: 1, 60 or 1440. */
+                period?: components["schemas"]["CandlePeriod"];
+                /** @description Inclusive lower bound. */
+                start?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Kalshi ticker. */
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandleOut"][];
                 };
             };
             /** @description Unknown market ticker. */
