@@ -1,6 +1,6 @@
 """Contract: the API's markets list and `MarketRepository.get_all_latest` order markets the same.
 
-Both are built from one filter/ORDER BY builder (`kalshi_core.storage.postgres.markets`); this
+Both are built from one filter/ORDER BY builder (`kalshi_core.storage.postgres.latest_list`); this
 compares, on the same data, the tickers of the repository method and of `/api/v1/markets` for
 every sort key in both directions, with and without filters, whole and page by page. The data
 has ties on every sort key but the ticker (equal volumes, equal close times, NULL close times,

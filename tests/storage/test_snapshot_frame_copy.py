@@ -16,8 +16,8 @@ import pytest
 
 from kalshi_core.models import MarketSnapshot
 from kalshi_core.storage.database import Database, Repositories
-from kalshi_core.storage.postgres import markets
-from kalshi_core.storage.postgres.markets import (
+from kalshi_core.storage.postgres import frame_copy
+from kalshi_core.storage.postgres.frame_copy import (
     _FRAME_SELECT,
     SNAPSHOT_FRAME_COLUMNS,
     FrameCopyError,
@@ -124,7 +124,7 @@ async def test_a_stream_split_anywhere_parses_the_same() -> None:
     data = b"".join(_stream(_row(), _row()))
     for cut in range(1, len(data)):
         stream = _FrameCopy()
-        with mock.patch.object(markets, "_PARSE_BYTES", 1):  # parse after every chunk
+        with mock.patch.object(frame_copy, "_PARSE_BYTES", 1):  # parse after every chunk
             await stream(data[:cut])
             await stream(data[cut:])
             columns = stream.finish()

@@ -24,7 +24,7 @@ import asyncpg
 
 from kalshi_core.closes import ClosesRecorded, KnownClose
 from kalshi_core.storage.postgres.known_closes import record_known_closes
-from kalshi_core.storage.postgres.markets import MARKET_SELECT, market_from_row
+from kalshi_core.storage.postgres.market_rows import MARKET_SELECT, market_from_row
 from kalshi_core.storage.repositories import (
     ImportConflict,
     ImportCounts,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import asyncpg
 
 from kalshi_core.models import Event, Market
-from kalshi_core.storage.postgres.markets import MARKET_SELECT, market_from_row
+from kalshi_core.storage.postgres.market_rows import MARKET_SELECT, market_from_row
 from kalshi_core.storage.repositories import Page
 
 if TYPE_CHECKING:

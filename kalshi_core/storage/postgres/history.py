@@ -22,8 +22,8 @@ import pandas as pd
 from kalshi_core.closes import ClosesRecorded, KnownClose
 from kalshi_core.models import Candle, Trade
 from kalshi_core.storage.postgres.dump_imports import PostgresImportSession
+from kalshi_core.storage.postgres.frame_copy import records_frame
 from kalshi_core.storage.postgres.known_closes import record_known_closes
-from kalshi_core.storage.postgres.markets import records_frame
 
 if TYPE_CHECKING:
     from kalshi_core.storage.database import Database

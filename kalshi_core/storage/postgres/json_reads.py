@@ -23,7 +23,7 @@ comes from the constants of this module and of the storage layer.
 
 The markets list selects and orders exactly as `MarketRepository.get_all_latest`: both take
 their WHERE clause, bound values and ORDER BY from `latest_list_query` in
-`kalshi_core.storage.postgres.markets`; only the column list (JSON text here) differs.
+`kalshi_core.storage.postgres.latest_list`; only the column list (JSON text here) differs.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import orjson
 from kalshi_core.models import ONE, derive_yes_price
 from kalshi_core.storage.database import Database
 from kalshi_core.storage.postgres.archive_reads import ServedDays, archive_reader
-from kalshi_core.storage.postgres.markets import LATEST_FROM, latest_list_query
+from kalshi_core.storage.postgres.latest_list import LATEST_FROM, latest_list_query
 from kalshi_core.storage.repositories import MarketFilter
 from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES, SOURCE_NAMES
 from kalshi_core.units import COUNT_PLACES, PRICE_PLACES

@@ -13,27 +13,36 @@ NULL, timestamptz), and skipping validation is what keeps the API's history read
 columns are exact integers (prices in micro-dollars, counts in centi-contracts, migration 0009):
 models get them back as Decimal (`kalshi_core.units`), DataFrames as float64 divided by the unit
 in SQL (micros / 1e6 is the same double as float(Decimal): both are correctly rounded).
+
+The repository's parts live beside it: the markets list's filters and order in `latest_list`
+(shared with `json_reads`), the metadata columns, SELECT and upsert in `market_rows`, the
+snapshot frames' binary COPY reader in `frame_copy`.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from kalshi_core.logs import get_logger
-from kalshi_core.models import IngestPoll, Market, MarketSnapshot, PriceRange, SnapshotSource
+from kalshi_core.models import IngestPoll, Market, MarketSnapshot, SnapshotSource
 from kalshi_core.storage.partitions import day_of
 from kalshi_core.storage.postgres.archive_reads import ServedDays, archive_reader, leave_out_days
+from kalshi_core.storage.postgres.frame_copy import FRAME_COPY_SELECT, copy_snapshot_frame
+from kalshi_core.storage.postgres.latest_list import LATEST_FROM, latest_list_query
+from kalshi_core.storage.postgres.market_rows import (
+    M_COLUMNS,
+    MARKET_SELECT,
+    UPSERT_MARKET,
+    market_args,
+    market_from_row,
+)
 from kalshi_core.storage.postgres.polls import UPSERT_POLL_ADDING_ROWS, poll_args
 from kalshi_core.storage.postgres.raw_pages import insert_raw_pages, raw_page_days
 from kalshi_core.storage.postgres.snapshot_writer import (
@@ -56,9 +65,7 @@ from kalshi_core.storage.repositories import (
 )
 from kalshi_core.storage.tables import QUOTE_COLUMNS, QUOTE_PRICES
 from kalshi_core.units import (
-    CENTI_PER_CONTRACT,
     MAX_PRICE_MICROS,
-    MICROS_PER_DOLLAR,
     centi_to_count,
     micros_to_price,
 )
@@ -80,165 +87,17 @@ def _qualified(alias: str) -> str:
 
 # --- reads ---------------------------------------------------------------------------------
 
-_MARKET_COLUMNS: Final = (
-    "ticker",
-    "event_ticker",
-    "series_ticker",
-    "title",
-    "yes_sub_title",
-    "no_sub_title",
-    "market_type",
-    "status",
-    "open_time",
-    "close_time",
-    "expected_expiration_time",
-    "latest_expiration_time",
-    "settlement_ts",
-    "result",
-    "settlement_value",
-    "can_close_early",
-    "price_level_structure",
-    "price_ranges",
-    "tick_size",
-    "is_mve",
-    "updated_at",
-)
-_M_SELECT = ", ".join(f"m.{c}" for c in _MARKET_COLUMNS)
-MARKET_SELECT: Final = f"SELECT {_M_SELECT} FROM markets m"
-"""Every metadata column of `markets` (alias m); append a WHERE clause."""
 _L_SELECT = (
     "l.observed_at AS l_observed_at, l.changed_at AS l_changed_at, l.sequence AS l_sequence, "
     "l.source AS l_source, " + ", ".join(f"l.{c} AS l_{c}" for c in QUOTE_COLUMNS)
 )
 _LATEST_BY_TICKER = f"""
-SELECT {_M_SELECT}, {_L_SELECT}
+SELECT {M_COLUMNS}, {_L_SELECT}
 FROM markets m JOIN market_latest l ON l.market_id = m.id
 WHERE m.ticker = $1
 """
 
-# --- the latest-quotes listing: one filter/ORDER BY builder for the repository and the API --
-
-LATEST_FROM: Final = "markets m JOIN market_latest l ON l.market_id = m.id"
-"""The join every latest-quotes listing reads (aliases m and l)."""
-
-# Sort key -> (alias, column). The columns keep their names in a subquery selecting them, so a
-# query over such a subquery can repeat the same order (`LatestListQuery.order_by(alias)`).
-_SORTS: Final[dict[str, tuple[str, str]]] = {
-    "ticker": ("m", "ticker"),
-    "volume": ("l", "volume"),
-    "volume_24h": ("l", "volume_24h"),
-    "open_interest": ("l", "open_interest"),
-    "close_time": ("m", "close_time"),
-    "updated": ("l", "changed_at"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class LatestListQuery:
-    """The WHERE clause, its bound values and the order of one latest-quotes listing.
-
-    The single definition of what a `MarketFilter` selects and how it sorts, used by
-    `PostgresMarketRepository.get_all_latest` and by the API's JSON-rendering query
-    (`kalshi_core.storage.postgres.json_reads`), so the two cannot drift apart. Only constants of
-    this module are spliced into the SQL; every filter value is a bound parameter ($1..$n, in
-    `args`).
-    """
-
-    where: str  # "" or "WHERE ..." over the aliases m and l
-    args: tuple[Any, ...]
-    sort: tuple[str, str]  # (alias, column)
-    descending: bool
-
-    def order_by(self, alias: str | None = None) -> str:
-        """The ORDER BY terms over m and l, or over the same columns of subquery `alias`.
-
-        NULLs come last in both directions; ties read by ticker A-Z whatever the direction.
-        """
-        table, column = self.sort
-        direction = "DESC" if self.descending else "ASC"
-        if (table, column) == ("m", "ticker"):
-            # Unique and NOT NULL: no ties, and without NULLS LAST an index on the ticker can
-            # deliver either direction.
-            return f"{alias or table}.ticker {direction}"
-        return f"{alias or table}.{column} {direction} NULLS LAST, {alias or 'm'}.ticker ASC"
-
-    @property
-    def limit_offset(self) -> str:
-        """`LIMIT $n+1 OFFSET $n+2`: bind the limit and the offset after `args`."""
-        n = len(self.args)
-        return f"LIMIT ${n + 1} OFFSET ${n + 2}"
-
-    @property
-    def count_sql(self) -> str:
-        """The number of markets listed (bind `args`); unfiltered, `market_latest` alone."""
-        if self.where:
-            return f"SELECT count(*) FROM {LATEST_FROM} {self.where}"
-        return "SELECT count(*) FROM market_latest"
-
-
-def latest_list_query(flt: MarketFilter) -> LatestListQuery:
-    """The listing of `flt`: status, series and event equal; `search` a case-insensitive
-    substring of the ticker or the title (LIKE wildcards escaped, so any input is just text)."""
-    if flt.sort not in _SORTS:
-        raise ValueError(f"unknown sort {flt.sort!r}; one of {sorted(_SORTS)}")
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (
-        ("m.status", flt.status),
-        ("m.series_ticker", flt.series_ticker),
-        ("m.event_ticker", flt.event_ticker),
-    ):
-        if value is not None:
-            args.append(value)
-            where.append(f"{column} = ${len(args)}")
-    if flt.search:
-        args.append(f"%{_escape_like(flt.search)}%")
-        n = len(args)
-        where.append(f"(m.ticker ILIKE ${n} OR m.title ILIKE ${n})")
-    return LatestListQuery(
-        where=("WHERE " + " AND ".join(where)) if where else "",
-        args=tuple(args),
-        sort=_SORTS[flt.sort],
-        descending=flt.descending,
-    )
-
-
 _HISTORY_COLUMNS = f"h.observed_at, h.source, h.sequence, {_qualified('h')}"
-
-# A listing that does not name the series (the catalogue scan) must not erase a series ticker
-# learned elsewhere; an unknown one is taken from the market's event when that is stored.
-_SERIES_ARG = _MARKET_COLUMNS.index("series_ticker") + 1
-_EVENT_ARG = _MARKET_COLUMNS.index("event_ticker") + 1
-_UPSERT_VALUES = ", ".join(
-    f"coalesce(${i + 1}, (SELECT e.series_ticker FROM events e WHERE e.event_ticker = "
-    f"${_EVENT_ARG}))"
-    if c == "series_ticker"
-    else f"${i + 1}"
-    for i, c in enumerate(_MARKET_COLUMNS)
-)
-_COMPARED = [c for c in _MARKET_COLUMNS if c not in ("ticker", "series_ticker", "updated_at")]
-_CMP_OLD = ", ".join(f"markets.{c}" for c in _COMPARED)
-_CMP_NEW = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
-_UPSERT_MARKET = f"""
-INSERT INTO markets ({", ".join(_MARKET_COLUMNS)})
-VALUES ({_UPSERT_VALUES})
-ON CONFLICT (ticker) DO UPDATE SET
-    {
-    ", ".join(
-        f"{c} = coalesce(EXCLUDED.{c}, markets.{c})"
-        if c == "series_ticker"
-        else f"{c} = EXCLUDED.{c}"
-        for c in _MARKET_COLUMNS
-        if c != "ticker"
-    )
-}
-WHERE (markets.updated_at IS NULL OR EXCLUDED.updated_at IS NULL
-       OR EXCLUDED.updated_at >= markets.updated_at)
-  -- unchanged metadata writes no new row version (scans re-send every market every run)
-  AND (({_CMP_OLD}) IS DISTINCT FROM ({_CMP_NEW})
-       OR (EXCLUDED.series_ticker IS NOT NULL
-           AND EXCLUDED.series_ticker IS DISTINCT FROM markets.series_ticker))
-"""
 
 _OUT_OF_RANGE = " OR ".join(f"h.{c} < 0 OR h.{c} > {MAX_PRICE_MICROS}" for c in _PRICES)
 _BAD_QUOTE = f"h.yes_bid > h.yes_ask OR {_OUT_OF_RANGE}"
@@ -279,41 +138,6 @@ FROM markets m JOIN market_latest l ON l.market_id = m.id
 WHERE m.status IN ('active', 'open')
 """
 
-_FRAME_FLOATS: Final = (
-    "yes_bid",
-    "yes_ask",
-    "last_price",
-    "yes_bid_size",
-    "yes_ask_size",
-    "volume",
-    "open_interest",
-)
-SNAPSHOT_FRAME_COLUMNS: Final = ("market_ticker", "observed_at", *_FRAME_FLOATS)
-# Exact integers to float64 in SQL: both operands are exact doubles, so the division gives the
-# double nearest the true value, as float(Decimal) does.
-_FRAME_SELECT: Final = ", ".join(
-    f"h.{c}::float8 / {MICROS_PER_DOLLAR if c in _PRICES else CENTI_PER_CONTRACT}"
-    for c in _FRAME_FLOATS
-)
-
-# Frames are read as binary COPY (`_FrameCopy`): 6M asyncpg Records cost ~5 us a row to build
-# and turn into a DataFrame, the tuples of a binary COPY are parsed by numpy in bulk. Every
-# column is fixed-width and NOT NULL (the market id, the time, the float8 values computed in SQL
-# exactly as above), so every tuple has the same size and a buffer of them is one structured
-# array; the casts pin the binary layout the dtype below reads.
-_FRAME_COPY_SELECT: Final = f"h.market_id::int4, h.observed_at::timestamptz, {_FRAME_SELECT}"
-_COPY_SIGNATURE: Final = b"PGCOPY\n\xff\r\n\x00"
-_COPY_TRAILER: Final = b"\xff\xff"
-_PG_EPOCH_US: Final = 946_684_800_000_000  # 2000-01-01, PostgreSQL's epoch, in Unix microseconds
-_FRAME_ROW: Final = np.dtype(
-    [("nfields", ">i2"), ("market_id__len", ">i4"), ("market_id", ">i4")]
-    + [("observed_at__len", ">i4"), ("observed_at", ">i8")]
-    + [item for c in _FRAME_FLOATS for item in ((f"{c}__len", ">i4"), (c, ">f8"))]
-)
-_FRAME_WIDTHS: Final = {"market_id": 4, "observed_at": 8, **dict.fromkeys(_FRAME_FLOATS, 8)}
-_PARSE_BYTES: Final = 8 << 20  # parse the stream in buffers of ~8 MB
-_TICKERS_OF_IDS: Final = "SELECT id, ticker FROM markets WHERE id = ANY($1::int4[])"
-
 
 def _is_missing_partition(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.CheckViolationError) and "no partition" in str(exc)
@@ -333,28 +157,6 @@ def _snapshot_from(row: asyncpg.Record, ticker: str, prefix: str = "") -> Market
         sequence=row[f"{prefix}sequence"],
         **quote,
     )
-
-
-def market_from_row(row: asyncpg.Record) -> Market | None:
-    """A `Market` from a row with the markets columns, None for a placeholder row."""
-    if row["event_ticker"] is None or row["status"] is None:
-        return None
-    fields = {c: row[c] for c in _MARKET_COLUMNS}
-    fields["price_ranges"] = [
-        PriceRange(start=Decimal(pr["start"]), end=Decimal(pr["end"]), step=Decimal(pr["step"]))
-        for pr in (row["price_ranges"] or [])
-    ]
-    return Market.model_construct(**fields)
-
-
-def _market_args(m: Market) -> tuple[Any, ...]:
-    values = m.model_dump()
-    values["price_ranges"] = [{k: str(v) for k, v in pr.items()} for pr in values["price_ranges"]]
-    return tuple(values[c] for c in _MARKET_COLUMNS)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _write_days(stamps: Iterable[datetime]) -> set[date]:
@@ -481,9 +283,9 @@ class PostgresMarketRepository:
         if not markets:
             return 0
         self._db.require_writable()
-        args = [_market_args(m) for m in sorted(markets, key=lambda m: m.ticker)]
+        args = [market_args(m) for m in sorted(markets, key=lambda m: m.ticker)]
         async with self._db.acquire() as conn, conn.transaction():
-            await conn.executemany(_UPSERT_MARKET, args)
+            await conn.executemany(UPSERT_MARKET, args)
         return len(args)
 
     # --- reads ----------------------------------------------------------------------------
@@ -535,7 +337,7 @@ class PostgresMarketRepository:
             raise ValueError("limit and offset must be >= 0")
         q = latest_list_query(flt)
         page_sql = f"""
-            SELECT {_M_SELECT}, {_L_SELECT}
+            SELECT {M_COLUMNS}, {_L_SELECT}
             FROM {LATEST_FROM}
             {q.where}
             ORDER BY {q.order_by()}
@@ -657,7 +459,7 @@ class PostgresMarketRepository:
             args += bounds
             where = ("WHERE " + " AND ".join(conds)) if conds else ""
             sql = (
-                f"SELECT {_FRAME_COPY_SELECT} FROM market_snapshots h "
+                f"SELECT {FRAME_COPY_SELECT} FROM market_snapshots h "
                 f"JOIN markets m ON m.id = h.market_id {where} ORDER BY h.observed_at, m.ticker"
             )
             async with self._db.acquire() as conn:
@@ -686,7 +488,7 @@ class PostgresMarketRepository:
         )
         args += bounds
         sql = (
-            f"SELECT {_FRAME_COPY_SELECT} FROM markets m "
+            f"SELECT {FRAME_COPY_SELECT} FROM markets m "
             "CROSS JOIN LATERAL (SELECT * FROM market_snapshots h "
             f"  WHERE {' AND '.join(['h.market_id = m.id', 'h.observed_at < $1', *leave_out])} "
             f"  ORDER BY h.observed_at DESC LIMIT 1) h {where} ORDER BY h.observed_at, m.ticker"
@@ -725,106 +527,6 @@ async def _history_rows(
     )
     rows: builtins.list[asyncpg.Record] = await conn.fetch(sql, *args)
     return rows
-
-
-def records_frame(
-    rows: builtins.list[asyncpg.Record], columns: Sequence[str], *, time_column: str
-) -> pd.DataFrame:
-    """A DataFrame of (text, timestamptz, float8...) rows with stable dtypes, even when empty."""
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
-    frame[columns[0]] = frame[columns[0]].astype("object")
-    frame[time_column] = pd.to_datetime(frame[time_column], utc=True)
-    for c in columns[2:]:
-        frame[c] = frame[c].astype("float64")
-    return frame
-
-
-class FrameCopyError(RuntimeError):
-    """The binary COPY of a frame query is not the layout `_FRAME_ROW` reads."""
-
-
-class _FrameCopy:
-    """Receives the binary COPY of a frame query in arbitrary chunks and keeps its columns as
-    native numpy arrays (parsed in buffers of `_PARSE_BYTES`, not kept as raw tuples)."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._header_done = False
-        self.columns: dict[str, builtins.list[npt.NDArray[Any]]] = {
-            name: [] for name in ("market_id", "observed_at", *_FRAME_FLOATS)
-        }
-
-    async def __call__(self, chunk: bytes) -> None:
-        self._buffer += chunk
-        if len(self._buffer) >= _PARSE_BYTES:
-            self._parse()
-
-    def _parse(self) -> None:
-        if not self._header_done:
-            fixed = len(_COPY_SIGNATURE) + 8
-            if len(self._buffer) < fixed:
-                return
-            if bytes(self._buffer[: len(_COPY_SIGNATURE)]) != _COPY_SIGNATURE:
-                raise FrameCopyError("snapshot frame: not a binary COPY stream")
-            ext = int.from_bytes(self._buffer[fixed - 4 : fixed], "big")
-            if len(self._buffer) < fixed + ext:
-                return
-            del self._buffer[: fixed + ext]
-            self._header_done = True
-        size = _FRAME_ROW.itemsize
-        n = len(self._buffer) // size
-        if n == 0:
-            return
-        rows = np.frombuffer(bytes(self._buffer[: n * size]), dtype=_FRAME_ROW)
-        del self._buffer[: n * size]
-        if (rows["nfields"] != len(_FRAME_WIDTHS)).any():
-            raise FrameCopyError("snapshot frame: a COPY row does not have the expected columns")
-        for name, width in _FRAME_WIDTHS.items():
-            if (rows[f"{name}__len"] != width).any():
-                raise FrameCopyError(f"snapshot frame: column {name} is NULL or not {width} bytes")
-        self.columns["market_id"].append(rows["market_id"].astype(np.int32))
-        self.columns["observed_at"].append(rows["observed_at"].astype(np.int64) + _PG_EPOCH_US)
-        for name in _FRAME_FLOATS:
-            self.columns[name].append(rows[name].astype(np.float64))
-
-    def finish(self) -> dict[str, npt.NDArray[Any]]:
-        """The columns, once the stream ended exactly with its trailer."""
-        self._parse()
-        if not self._header_done or bytes(self._buffer) != _COPY_TRAILER:
-            raise FrameCopyError(
-                f"snapshot frame: the COPY stream ended with {len(self._buffer)} unread bytes"
-            )
-        return {name: np.concatenate(parts) for name, parts in self.columns.items() if parts}
-
-
-async def copy_snapshot_frame(
-    conn: asyncpg.Connection, sql: str, args: Sequence[Any]
-) -> pd.DataFrame:
-    """The snapshot frame of `sql` (selecting `_FRAME_COPY_SELECT`) read as binary COPY: the
-    same frame, row order and dtypes as `records_frame` of the same rows. The tickers are read
-    in the same snapshot as the rows (one repeatable-read transaction)."""
-    stream = _FrameCopy()
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        await conn.copy_from_query(sql, *args, output=stream, format="binary")
-        columns = stream.finish()
-        if not columns:
-            return records_frame([], SNAPSHOT_FRAME_COLUMNS, time_column="observed_at")
-        ids, codes = np.unique(columns["market_id"], return_inverse=True)
-        names = dict(await conn.fetch(_TICKERS_OF_IDS, ids.tolist()))
-    missing = [int(i) for i in ids if int(i) not in names]
-    if missing:
-        raise FrameCopyError(f"snapshot frame: market ids {missing} have no ticker")
-    tickers = np.array([names[int(i)] for i in ids], dtype=object)
-    times = columns["observed_at"].view("datetime64[us]")
-    frame = pd.DataFrame(
-        {
-            "market_ticker": pd.Series(tickers[codes], dtype=object),
-            "observed_at": pd.Series(times).dt.tz_localize("UTC"),
-            **{name: columns[name] for name in _FRAME_FLOATS},
-        },
-        columns=list(SNAPSHOT_FRAME_COLUMNS),
-    )
-    return frame
 
 
 def _latest_from_row(row: asyncpg.Record) -> LatestQuote:
