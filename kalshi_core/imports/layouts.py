@@ -290,8 +290,9 @@ class RowMapper:
             if kind == "candles" and set(cols) >= _TRADE_OHLC_HINT:
                 message += (
                     ". Its open/high/low/close are trade-price candles without the YES bid and "
-                    "ask of each period, which market_candles requires (backtests fill at bid "
-                    "and ask); importing it would mean inventing quotes"
+                    "ask of each period: this importer reads Kalshi's candlestick layout (with "
+                    "the book) only. The recorded simulator serves such a file and the history "
+                    "backfill stores it with the book unknown (docs/REALDATA.md)"
                 )
             problems.append(Problem(name, message))
         if problems:
