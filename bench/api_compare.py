@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.api_dataset import drop_database
+from bench.throwaway_db import drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

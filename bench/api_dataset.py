@@ -18,52 +18,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psycopg2
 
+from bench.throwaway_db import create_database, drop_database, url_for
 from kalshi_core.storage.migrate import upgrade
 from kalshi_core.storage.partitions import compact_partition, existing_days, partition_name
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SERIES_COUNT = 100
 MARKETS_PER_EVENT = 10
-
-
-def admin_url() -> str:
-    return os.environ.get("BENCH_DATABASE_ADMIN_URL", DEFAULT_ADMIN_URL)
-
-
-def url_for(name: str) -> str:
-    parts = urlsplit(admin_url())
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(admin_url())
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
-def create_database(name: str) -> str:
-    _admin(f'CREATE DATABASE "{name}"')
-    return url_for(name)
-
-
-def drop_database(name: str) -> None:
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_database_name() -> str:

@@ -41,7 +41,8 @@ import httpx
 import psutil
 import psycopg2
 
-from bench.api_dataset import create_database, drop_database, load, market_ticker, url_for
+from bench.api_dataset import load, market_ticker
+from bench.throwaway_db import create_database, drop_database, url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -41,12 +41,10 @@ from typing import Any
 
 import httpx
 import orjson
-import psycopg2
+
+from bench.throwaway_db import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get(
-    "BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 # One day of one market: `rows` change-only rows spread over the day, a bid on a clamped random
 # walk in whole cents (1..97), a 1-3 cent spread, sizes up to 5,000 contracts, cumulative volume.
@@ -72,16 +70,6 @@ FROM (
     WINDOW w AS (PARTITION BY m ORDER BY k)
 ) r
 """
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(ADMIN_URL)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 def _free_port() -> int:
@@ -288,8 +276,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     name = f"kalshi_bench_archive_{uuid.uuid4().hex[:8]}"
     store = tempfile.mkdtemp(prefix="kalshi-archive-bench-")
     os.environ["ARCHIVE_URL"] = store  # this process and the API processes read the same files
-    _admin(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    url = create_database(name)
     try:
         upgrade(url, partition_days_ahead=1)
         today = datetime.now(UTC).date()
@@ -327,7 +314,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             ),
         }
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
         shutil.rmtree(store, ignore_errors=True)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -29,8 +28,8 @@ from typing import Any
 import httpx
 import orjson
 import psutil
-import psycopg2
 
+from bench.throwaway_db import create_database, drop_database
 from kalshi_core.history import BackfillReport, HistoryBackfill, HistoryUniverse
 from kalshi_core.kalshi.client import KalshiClient
 from kalshi_core.kalshi.ratelimit import TokenBucket
@@ -39,19 +38,6 @@ from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.migrate import upgrade
 
 log = get_logger("bench.backfill")
-ADMIN_URL = os.environ.get(
-    "TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(ADMIN_URL)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 def _start_sim(args: argparse.Namespace) -> subprocess.Popen[bytes]:
@@ -172,8 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     name = f"kalshi_bench_backfill_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    db_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    db_url = create_database(name)
     proc = _start_sim(args)
     try:
         upgrade(db_url, partition_days_ahead=1)
@@ -185,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ For each size, writes a synthetic dump in the layout of the largest public Kalsh
 (`kalshi/markets/*.parquet`, `kalshi/trades/*.parquet`, written as its indexer writes them:
 cents as int64, times as timestamp[ns, UTC], `_fetched_at` naive) into a temporary folder, then
 imports it with `python -m kalshi_core.imports` in a child process into a throwaway database
-(created on the server of BENCH_DATABASE_ADMIN_URL / TEST_DATABASE_ADMIN_URL, default
-postgresql://postgres@127.0.0.1:5432/postgres, and dropped at the end), twice: the first import
-writes everything, the second must change nothing.
+(bench/throwaway_db.py: created on the server of BENCH_DATABASE_ADMIN_URL, else
+TEST_DATABASE_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres, and dropped at
+the end), twice: the first import writes everything, the second must change nothing.
 
 Reported per size: rows, wall seconds and rows/s of both imports, and the child's peak RSS
 (wait4 of the finished child). Bounded memory means the peak stays flat as the size grows
@@ -32,40 +32,17 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
-import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.throwaway_db import throwaway_database
 from kalshi_core.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 T0_NS = 1_735_689_600 * 10**9  # 2025-01-01T00:00:00Z
 REALDATA_TAPES = ("multi_trades.csv.gz", "econ_trades.csv.gz")
-
-
-def _admin_url() -> str:
-    return os.environ.get(
-        "BENCH_DATABASE_ADMIN_URL",
-        os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(_admin_url())
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
-def _url(name: str) -> str:
-    parts = urlsplit(_admin_url())
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 def write_dump(root: Path, trades: int, files: int, markets: int, seed: int = 7) -> int:
@@ -145,10 +122,7 @@ def import_once(database_url: str, paths: list[Path], batch_rows: int) -> dict[s
 
 
 def bench_size(trades: int, files: int, markets: int, batch_rows: int) -> dict[str, Any]:
-    name = f"kalshi_bench_import_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = _url(name)
+    with throwaway_database("kalshi_bench_import") as url:
         upgrade(url, partition_days_ahead=1)
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "kalshi"
@@ -168,8 +142,6 @@ def bench_size(trades: int, files: int, markets: int, batch_rows: int) -> dict[s
             "second_peak_rss_mb": second["peak_rss_mb"],
             "second_summary": second["summary"][:3],
         }
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def bench_realdata(folder: Path | None, batch_rows: int) -> dict[str, Any]:
@@ -178,15 +150,10 @@ def bench_realdata(folder: Path | None, batch_rows: int) -> dict[str, Any]:
     tapes = [folder / t for t in REALDATA_TAPES if (folder / t).exists()]
     if not tapes:
         return {"skipped": f"{folder} holds none of {', '.join(REALDATA_TAPES)}"}
-    name = f"kalshi_bench_import_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = _url(name)
+    with throwaway_database("kalshi_bench_import") as url:
         upgrade(url, partition_days_ahead=1)
         run = import_once(url, tapes, batch_rows)
         return {"files": [t.name for t in tapes], "import_s": run["wall_s"], **run}
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -37,15 +37,12 @@ import httpx
 import orjson
 import psycopg2
 
+from bench.throwaway_db import create_database, drop_database
 from kalshi_core.history import BackfillReport, HistoryBackfill, HistoryUniverse
 from kalshi_core.kalshi.client import KalshiClient
 from kalshi_core.storage.database import Database, repositories
 from kalshi_core.storage.migrate import upgrade
 
-ADMIN_URL = os.environ.get(
-    "BENCH_DATABASE_ADMIN_URL",
-    os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-)
 KEY_FILES = {"multi": "multi_closed_markets", "nba": "nba_candles_1m", "econ": "econ_trades"}
 CENT = Decimal("0.01")
 
@@ -104,16 +101,6 @@ def read_facts(root: Path, dataset: str) -> FileFacts:
 
 
 # --- one data set ------------------------------------------------------------------------------
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(ADMIN_URL)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 def _start_sim(root: Path, dataset: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
@@ -199,8 +186,7 @@ def compare(facts: FileFacts, stored: dict[str, Any], dataset: str) -> dict[str,
 
 def run_dataset(root: Path, dataset: str, port: int, days_per_fetch: int | None) -> dict[str, Any]:
     name = f"kalshi_bench_recorded_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    db_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    db_url = create_database(name)
     proc, startup_s = _start_sim(root, dataset, port)
     try:
         upgrade(db_url, partition_days_ahead=1)
@@ -218,7 +204,7 @@ def run_dataset(root: Path, dataset: str, port: int, days_per_fetch: int | None)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
     r = reports[0]
     return {
         "dataset": dataset,

@@ -4,8 +4,8 @@ same rows, and bytes per stored row.
     .venv/bin/python -m bench.save_many [--ticks 100] [--markets 10000] [--loop-sample 20000]
 
 Writes the same kind of synthetic snapshots both ways into a throwaway database (created on the
-server of `TEST_DATABASE_ADMIN_URL`, default postgresql://postgres@127.0.0.1:5432/postgres, and
-dropped at the end):
+server of `BENCH_DATABASE_ADMIN_URL`, else `TEST_DATABASE_ADMIN_URL`, default
+postgresql://postgres@127.0.0.1:5432/postgres, and dropped at the end; see bench/throwaway_db.py):
 - `save_many`: `ticks` x `markets` snapshots, one call per tick, every quote changing each tick
   by default (`--change-rate` lowers that), so every snapshot is a stored row; only the calls
   are timed (building the pydantic snapshots is not).
@@ -34,15 +34,13 @@ import platform
 import random
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import psycopg2
 
+from bench.throwaway_db import throwaway_database
 from kalshi_core.logs import configure_logging
 from kalshi_core.models import IngestPoll, MarketSnapshot
 from kalshi_core.storage.database import Database, init_connection, repositories
@@ -55,12 +53,6 @@ LOOP_DAY = datetime(2026, 1, 14, tzinfo=UTC)
 CENT = Decimal("0.0100")
 
 
-def _admin_url() -> str:
-    return os.environ.get(
-        "TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-
-
 def _backend_cpu_s(pid: int) -> float | None:
     """CPU seconds (user + system) of a local PostgreSQL backend, None if not readable."""
     try:
@@ -69,16 +61,6 @@ def _backend_cpu_s(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _admin(sql: str) -> None:
-    conn = psycopg2.connect(_admin_url())
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 class Market:
@@ -127,11 +109,7 @@ def _cpu_since(py0: float, backend0: float | None, backend: int) -> float:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(42)
-    name = f"kalshi_bench_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(_admin_url())
-    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
-    try:
+    with throwaway_database("kalshi_bench", keep=args.keep_db) as url:
         upgrade(url, partition_days_ahead=1)
         # One connection that is never recycled (asyncpg replaces a connection after 50,000
         # queries by default): every call runs on the same backend, whose CPU time is measured.
@@ -148,9 +126,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             return await _measure(db, rng, args)
         finally:
             await db.close()
-    finally:
-        if not args.keep_db:
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _total_bytes(conn: asyncpg.Connection, part: str) -> int:

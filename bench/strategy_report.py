@@ -25,7 +25,8 @@ from typing import Any
 
 import psutil
 
-from bench.backfill import _admin, _start_sim
+from bench.backfill import _start_sim
+from bench.throwaway_db import create_database, drop_database
 from kalshi_core.backtest import load_quotes, run_sweep
 from kalshi_core.history import HistoryBackfill, HistoryUniverse
 from kalshi_core.kalshi.client import KalshiClient
@@ -116,14 +117,13 @@ def main() -> None:
     args.rate = 0
     sim = _start_sim(args)
     name = f"kalshi_bench_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    db_url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    db_url = create_database(name)
     try:
         upgrade(db_url, partition_days_ahead=1)
         result = asyncio.run(run(args, f"http://127.0.0.1:{args.port}/trade-api/v2", db_url))
         print(json.dumps(result, indent=2, default=str))
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
         psutil.Process(sim.pid).kill()
 
 
