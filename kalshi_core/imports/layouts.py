@@ -10,9 +10,11 @@ API parser does). Layouts recognised (docs/IMPORT.md lists them):
 - markets: `ticker, event_ticker, status` plus any metadata (`title`, `close_time`, `result`,
   `settlement_value[_dollars]`, ...). Quote columns (bid/ask/last/volume) are ignored and listed
   as such: a quote without its observation time cannot become history.
-- candles: `ticker`, `end_period_ts` (or `end_time`), YES bid and ask OHLC (`yes_bid_open`,
-  `yes_bid_open_dollars`, ...), optional trade-price OHLC (`price_open`, ...), `volume`,
-  `open_interest`, and the period from `period_interval` or the import's `period` option.
+- candles: `ticker`, `end_period_ts` (or `end_time`, or `timestamp`: the period's start), YES
+  bid and ask OHLC (`yes_bid_open`, `yes_bid_open_dollars`, ...: all eight or none), trade-price
+  OHLC (`price_open`, ..., or bare `open`..`close` in cents; required without the book),
+  `volume`, optional `open_interest`, and the period from `period_interval` or the import's
+  `period` option. Without the book, a candle's book and open interest stay unknown (NULL).
 
 Nothing is guessed: a file lacking a required column is refused with the columns it lacks (a
 ticker is never taken from a file name, a result never inferred from prices).
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -122,25 +124,33 @@ TRADE_FIELDS: Final = (
     Field("is_block_trade", (Source("is_block_trade", v.boolean),)),
 )
 
+BOOK_OHLC: Final = tuple(f"{side}_{part}" for side in ("yes_bid", "yes_ask") for part in _OHLC)
+TRADE_OHLC: Final = tuple(f"price_{part}" for part in _OHLC)
 CANDLE_FIELDS: Final = (
     _TICKER,
     Field(
         "period_minutes", (Source("period_interval", _period), Source("period_minutes", _period))
     ),
+    # Kalshi's candlestick names a period by its end; a trade-price candle file (the NBA layout,
+    # docs/IMPORT.md) by its start (`timestamp`, unix seconds), and the end is start + period.
     Field(
         "end_time",
         (Source("end_period_ts", v.time_unix, "unix seconds"), Source("end_time", v.time_rfc3339)),
-        required=True,
         nullable=False,
     ),
-    *(
-        Field(f"{side}_{part}", _price(f"{side}_{part}"), required=True, nullable=False)
-        for side in ("yes_bid", "yes_ask")
-        for part in _OHLC
+    Field(
+        "start_time",
+        (Source("timestamp", v.time_unix, "unix seconds, the period's start"),),
+        nullable=False,
     ),
-    *(Field(f"price_{part}", _price(f"price_{part}")) for part in _OHLC),
+    # The book: all eight columns or none (a trade-price candle file has none; the stored
+    # book, if any, is kept). Present, a cell may not be empty.
+    *(Field(name, _price(name), nullable=False) for name in BOOK_OHLC),
+    # Trade prices: Kalshi's `price_open[_dollars]`, or bare `open/high/low/close` in cents
+    # (Kalshi's legacy naming: a bare price field is cents, `*_dollars` dollars).
+    *(Field(f"price_{part}", (*_price(f"price_{part}"), *_price(part))) for part in _OHLC),
     Field("volume", _count("volume"), required=True, nullable=False),
-    Field("open_interest", _count("open_interest"), required=True, nullable=False),
+    Field("open_interest", _count("open_interest")),
 )
 
 _MARKET_TIMES: Final = (
@@ -281,19 +291,10 @@ class RowMapper:
                 "a price: yes_price_dollars, yes_price (cents), price (dollars), "
                 "no_price_dollars or no_price (cents)"
             )
-        if kind == "candles" and "period_minutes" not in fields and period is None:
-            missing.append(
-                "period_interval (minutes), or the import's period option (--period 1|60|1440)"
-            )
+        if kind == "candles":
+            missing += _candle_columns_missing(fields, period)
         if missing:
             message = f"missing columns of a {kind} file: {'; '.join(missing)}"
-            if kind == "candles" and set(cols) >= _TRADE_OHLC_HINT:
-                message += (
-                    ". Its open/high/low/close are trade-price candles without the YES bid and "
-                    "ask of each period: this importer reads Kalshi's candlestick layout (with "
-                    "the book) only. The recorded simulator serves such a file and the history "
-                    "backfill stores it with the book unknown (docs/REALDATA.md)"
-                )
             problems.append(Problem(name, message))
         if problems:
             return problems
@@ -371,17 +372,29 @@ class RowMapper:
         if period is None:
             self._problem("empty: the candle's period is needed", line, "period_minutes", log)
             return None
+        end = f.get("end_time")
+        if end is None:
+            start: datetime = f["start_time"]
+            if start.timestamp() % (period * 60):
+                self._problem(
+                    f"{start.isoformat()} is not the start of a {period}-minute period",
+                    line,
+                    "start_time",
+                    log,
+                )
+                return None
+            end = start + timedelta(minutes=period)
         return ImportedCandle._make(
             [
                 self.src,
                 line,
                 f["ticker"],
                 period,
-                f["end_time"],
-                *(f[f"{side}_{part}"] for side in ("yes_bid", "yes_ask") for part in _OHLC),
-                *(f.get(f"price_{part}") for part in _OHLC),
+                end,
+                *(f.get(name) for name in BOOK_OHLC),
+                *(f.get(name) for name in TRADE_OHLC),
                 f["volume"],
-                f["open_interest"],
+                f.get("open_interest"),
             ]
         )
 
@@ -428,6 +441,32 @@ class RowMapper:
             if record is not None:
                 out.append(record)
         return out
+
+
+def _candle_columns_missing(fields: set[str], period: int | None) -> list[str]:
+    """What a candles file lacks beyond the always-required columns: a time, a period, and
+    prices: the whole book (Kalshi's candlestick) or the trade-price OHLC."""
+    missing = []
+    if not fields & {"end_time", "start_time"}:
+        missing.append(
+            "end_period_ts (unix seconds) or end_time, or timestamp (unix seconds, the "
+            "period's start)"
+        )
+    if "period_minutes" not in fields and period is None:
+        missing.append(
+            "period_interval (minutes), or the import's period option (--period 1|60|1440)"
+        )
+    book = [name for name in BOOK_OHLC if name in fields]
+    if book and len(book) < len(BOOK_OHLC):
+        # half a book cannot be stored (a candle's bid without its ask)
+        missing += [f"{name}[_dollars]" for name in BOOK_OHLC if name not in fields]
+    elif not book and not fields >= set(TRADE_OHLC):
+        missing.append(
+            "prices: the YES bid and ask OHLC (yes_bid_open[_dollars], ... yes_ask_close"
+            "[_dollars]), or the trade-price OHLC (price_open[_dollars], ... or open, high, "
+            "low, close in cents)"
+        )
+    return missing
 
 
 def _price_field(f: dict[str, Any]) -> str:

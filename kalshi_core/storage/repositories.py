@@ -292,27 +292,29 @@ class ImportedTrade(NamedTuple):
 
 class ImportedCandle(NamedTuple):
     """A validated candle of an imported dump (see `ImportedTrade`). A None trade price means
-    no trade in the period or that the dump did not say: a stored price is kept."""
+    no trade in the period or that the dump did not say: a stored price is kept. The book (all
+    eight bid/ask prices) and the open interest are None together for a trade-price candle file,
+    which does not record them: a stored book is kept, else they stay unknown (NULL)."""
 
     src: int
     line: int
     ticker: str
     period_minutes: int
     end_time: datetime
-    yes_bid_open: Decimal
-    yes_bid_high: Decimal
-    yes_bid_low: Decimal
-    yes_bid_close: Decimal
-    yes_ask_open: Decimal
-    yes_ask_high: Decimal
-    yes_ask_low: Decimal
-    yes_ask_close: Decimal
+    yes_bid_open: Decimal | None
+    yes_bid_high: Decimal | None
+    yes_bid_low: Decimal | None
+    yes_bid_close: Decimal | None
+    yes_ask_open: Decimal | None
+    yes_ask_high: Decimal | None
+    yes_ask_low: Decimal | None
+    yes_ask_close: Decimal | None
     price_open: Decimal | None
     price_high: Decimal | None
     price_low: Decimal | None
     price_close: Decimal | None
     volume: Decimal
-    open_interest: Decimal
+    open_interest: Decimal | None
 
 
 class ImportedMarket(NamedTuple):

@@ -211,9 +211,11 @@ async def test_files_of_no_known_layout(repos: Repositories) -> None:
         REALDATA / "nba_results_inferred.csv",
     )
     candles, events, results = err.problems
-    assert candles.message.startswith("missing columns of a candles file: end_period_ts")
-    assert "yes_bid_open[_dollars]" in candles.message
-    assert "without the YES bid and ask" in candles.message
+    # a trade-price candle file is read (test_trade_price_candles.py), given its period
+    assert candles.message == (
+        "missing columns of a candles file: period_interval (minutes), or the import's period "
+        "option (--period 1|60|1440)"
+    )
     assert "cannot tell whether this holds markets, trades or candles" in events.message
     assert "(--kind)" in results.message
     err = await _refused(repos, REALDATA / "nba_results_inferred.csv", kind="markets")

@@ -11,7 +11,7 @@ transaction.
 
 Writing the same dump twice changes nothing: an upsert skips a row equal to the stored one (no
 new row version), and a dump that does not say a trade's taker side, a block-trade flag or a
-candle's trade prices keeps the stored ones rather than erasing them.
+candle's trade prices, book or open interest keeps the stored ones rather than erasing them.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ _CREATE_STAGES: Final = (
         src integer NOT NULL, line bigint NOT NULL, ticker text NOT NULL,
         period_minutes smallint NOT NULL, end_time timestamptz NOT NULL,
         {", ".join(f"{p} numeric" for p in _CANDLE_PRICES)},
-        volume numeric NOT NULL, open_interest numeric NOT NULL
+        volume numeric NOT NULL, open_interest numeric
     ) ON COMMIT DROP""",
     f"""CREATE TEMP TABLE {_MARKETS} (
         src integer NOT NULL, line bigint NOT NULL, ticker text NOT NULL,
@@ -157,7 +157,9 @@ _CANDLE_TABLE: Final = _Table(
     _CANDLES,
     key=("ticker", "period_minutes", "end_time"),
     values=(*_CANDLE_PRICES, "volume", "open_interest"),
-    keep_stored=tuple(p for p in _CANDLE_PRICES if p.startswith("price_")),
+    # a dump that does not say a candle's trade prices, book or open interest (a trade-price
+    # candle file has no book) keeps the stored ones
+    keep_stored=(*_CANDLE_PRICES, "open_interest"),
 )
 
 # Markets: a ticker's rows are ranked newest first (updated_time, then the dump's fetch time);
