@@ -174,7 +174,8 @@ def _window_error(field: str, msg: str, value: datetime) -> RequestValidationErr
     summary="A market's stored candlesticks, oldest first",
     description="Candles whose period ends in `[start, end)`. Without `start` and `end`: the "
     "`limit` periods up to now, or up to one period after the close for a market that has "
-    "closed; with one of them, `limit` periods from `start` or up to `end`. Given both, a "
+    "closed, or up to the newest candle for candles imported without their market's metadata; "
+    "with one of them, `limit` periods from `start` or up to `end`. Given both, a "
     "window longer than `limit` periods or with `start >= end` is refused (422): narrow it or "
     f"raise `limit` (at most {MAX_CANDLES}). Written by the history backfill and by imports.",
     response_model=list[CandleOut],
@@ -191,16 +192,25 @@ async def market_candles(
     start: Annotated[QueryTime | None, Query(description="Inclusive lower bound.")] = None,
     end: Annotated[QueryTime | None, Query(description="Exclusive upper bound.")] = None,
 ) -> Any:
-    market = await repos.markets.get_market(ticker)
-    if market is None:
-        return json_error(404, f"unknown market ticker {ticker!r}")
     step = timedelta(minutes=int(period))
+    market = await repos.markets.get_market(ticker)
+    newest: datetime | None = None
+    if market is None:
+        # candles imported without their market's row (a trade-price candle file) are served;
+        # a ticker with neither is unknown
+        newest = await repos.history.last_candle_end(ticker, int(period))
+        if newest is None:
+            return json_error(404, f"unknown market ticker {ticker!r}")
     if end is None and start is not None:
         end = _shifted(start, limit * step)
     if end is None:
         now = datetime.now(UTC)
-        closed = market.close_time is not None and market.close_time < now
-        end = _shifted(market.close_time, step) if closed and market.close_time else now
+        if newest is not None:
+            end = _shifted(newest, timedelta(microseconds=1))  # up to the newest candle
+        elif market is not None and market.close_time is not None and market.close_time < now:
+            end = _shifted(market.close_time, step)
+        else:
+            end = now
     if start is None:
         start = _shifted(end, -limit * step)
     elif start >= end:

@@ -445,6 +445,10 @@ class HistoryRepository(Protocol):
         end: datetime | None = None,
     ) -> list[Candle]: ...
 
+    async def last_candle_end(self, ticker: str, period_minutes: int) -> datetime | None:
+        """The end of `ticker`'s newest stored candle of that period, or None if it has none."""
+        ...
+
     async def candle_frame(
         self,
         tickers: Sequence[str] | None,

@@ -4,7 +4,8 @@ Protects: a market's stored candles of one period, oldest first, period end in `
 prices and counts as exact JSON numbers, unknown book fields as null; the default window (ending
 one period after the close of a closed market, `limit` periods long); a window longer than
 `limit` periods or ending before it starts is a 422 naming the field; an unknown ticker is a 404;
-an unsupported period is a 422. (This endpoint is the worked example of docs/EXTENDING.md's
+an unsupported period is a 422; candles imported without their market's row are served, the
+default window ending at the newest. (This endpoint is the worked example of docs/EXTENDING.md's
 API recipe.)
 """
 
@@ -139,7 +140,25 @@ async def test_bad_windows_are_422(
     assert field in {e["loc"][-1] for e in r.json()["detail"]}
 
 
-async def test_unknown_market_is_404(client: httpx.AsyncClient) -> None:
+async def test_unknown_market_is_404(client: httpx.AsyncClient, repos: Repositories) -> None:
+    await _seed(repos)
     r = await client.get("/api/v1/markets/KXNOPE-1/candles")
     assert r.status_code == 404
     assert "KXNOPE-1" in r.json()["detail"]
+    # a period the market has no candles of is an empty list, not a 404
+    r = await client.get("/api/v1/markets/KXC-E1-M1/candles", params={"period": 1440})
+    assert r.json() == []
+
+
+async def test_candles_without_their_markets_row(
+    client: httpx.AsyncClient, repos: Repositories
+) -> None:
+    # a trade-price candle file imported alone: no `markets` row, the window ends at the newest
+    old = datetime(2025, 10, 21, 0, 9, tzinfo=UTC)
+    candles = [_candle("KXNBA-G1-OKC", old + i * HOUR, "0.40", True) for i in range(3)]
+    await repos.history.replace_candles(["KXNBA-G1-OKC"], 60, old, old + 3 * HOUR, candles)
+    r = await client.get("/api/v1/markets/KXNBA-G1-OKC/candles", params={"limit": 2})
+    assert r.status_code == 200, r.text
+    assert [c["end_time"][:16] for c in r.json()] == ["2025-10-21T01:09", "2025-10-21T02:09"]
+    r = await client.get("/api/v1/markets/KXNBA-G1-OKC/candles", params={"period": 1})
+    assert r.status_code == 404

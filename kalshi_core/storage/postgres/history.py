@@ -99,6 +99,11 @@ def _check_window(start: datetime, end: datetime) -> None:
         raise ValueError(f"empty window: end {end.isoformat()} <= start {start.isoformat()}")
 
 
+_LAST_CANDLE_END: Final = (
+    "SELECT max(end_time) FROM market_candles WHERE ticker = $1 AND period_minutes = $2"
+)
+
+
 def _bounds(
     column: str, start: datetime | None, end: datetime | None, args: builtins.list[Any]
 ) -> builtins.list[str]:
@@ -221,6 +226,12 @@ class PostgresHistoryRepository:
         async with self._db.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         return [Candle.model_construct(**{c: r[c] for c in _CANDLE_COLUMNS}) for r in rows]
+
+    async def last_candle_end(self, ticker: str, period_minutes: int) -> datetime | None:
+        """The newest candle's end (the primary key's last entry for the ticker and period)."""
+        async with self._db.acquire() as conn:
+            end: datetime | None = await conn.fetchval(_LAST_CANDLE_END, ticker, period_minutes)
+        return end
 
     async def candle_frame(
         self,

@@ -173,7 +173,7 @@ export interface paths {
         };
         /**
          * A market's stored candlesticks, oldest first
-         * @description Candles whose period ends in `[start, end)`. Without `start` and `end`: the `limit` periods up to now, or up to one period after the close for a market that has closed; with one of them, `limit` periods from `start` or up to `end`. Given both, a window longer than `limit` periods or with `start >= end` is refused (422): narrow it or raise `limit` (at most 5000). Written by the history backfill and by imports.
+         * @description Candles whose period ends in `[start, end)`. Without `start` and `end`: the `limit` periods up to now, or up to one period after the close for a market that has closed, or up to the newest candle for candles imported without their market's metadata; with one of them, `limit` periods from `start` or up to `end`. Given both, a window longer than `limit` periods or with `start >= end` is refused (422): narrow it or raise `limit` (at most 5000). Written by the history backfill and by imports.
          */
         get: operations["markets-candles"];
         put?: never;
