@@ -200,7 +200,11 @@ async def market_candles(
         # a ticker with neither is unknown
         newest = await repos.history.last_candle_end(ticker, int(period))
         if newest is None:
-            return json_error(404, f"unknown market ticker {ticker!r}")
+            return json_error(
+                404,
+                f"unknown market ticker {ticker!r}: no market metadata and no "
+                f"{int(period)}-minute candles",
+            )
     if end is None and start is not None:
         end = _shifted(start, limit * step)
     if end is None:
