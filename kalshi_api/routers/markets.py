@@ -107,6 +107,12 @@ async def get_market(reads: ReadsDep, ticker: TickerPath) -> Any:
     return JSONText(body)
 
 
+def _window_error(field: str, msg: str, value: datetime) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", field), "msg": msg, "input": value.isoformat()}]
+    )
+
+
 @router.get(
     "/{ticker}/history",
     name="history",
@@ -127,16 +133,7 @@ async def market_history(
     end: Annotated[QueryTime | None, Query(description="Exclusive upper bound.")] = None,
 ) -> Any:
     if start is not None and end is not None and start >= end:
-        raise RequestValidationError(
-            [
-                {
-                    "type": "value_error",
-                    "loc": ("query", "end"),
-                    "msg": "end must be after start",
-                    "input": end.isoformat(),
-                }
-            ]
-        )
+        raise _window_error("end", "end must be after start", end)
     body = await reads.history(ticker, limit, start, end)
     if body is None:
         return unknown_market_history(ticker)
@@ -160,12 +157,6 @@ def _shifted(at: datetime, by: timedelta) -> datetime:
         return at + by
     except OverflowError:
         return datetime.min.replace(tzinfo=UTC) if by < timedelta(0) else at
-
-
-def _window_error(field: str, msg: str, value: datetime) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("query", field), "msg": msg, "input": value.isoformat()}]
-    )
 
 
 @router.get(
