@@ -1,4 +1,5 @@
-"""Test-data builders shared by test areas: snapshots and markets with exact Decimal fields."""
+"""Test-data builders shared by test areas: snapshots, markets and candles with exact Decimal
+fields."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kalshi_core.models import Market, MarketSnapshot
+from kalshi_core.models import Candle, Market, MarketSnapshot
 
 T0 = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 
@@ -57,3 +58,25 @@ def build_market(ticker: str, **kw: Any) -> Market:
     }
     fields.update(kw)
     return Market(ticker=ticker, **fields)
+
+
+def build_candle(ticker: str, end: datetime, **kw: Any) -> Candle:
+    """A candle with its book, trade prices of 0.44 and volume; `kw` overrides any field
+    (strings and numbers are read as exact Decimals)."""
+    fields: dict[str, Any] = {
+        "period_minutes": 60,
+        "yes_bid_open": "0.40",
+        "yes_bid_high": "0.50",
+        "yes_bid_low": "0.39",
+        "yes_bid_close": "0.4500",
+        "yes_ask_open": "0.42",
+        "yes_ask_high": "0.52",
+        "yes_ask_low": "0.41",
+        "yes_ask_close": "0.47",
+        **{f"price_{part}": "0.4400" for part in ("open", "high", "low", "close")},
+        "volume": "1234.00",
+        "open_interest": "99.00",
+    }
+    fields.update(kw)
+    values = {k: v if k == "period_minutes" or v is None else _d(v) for k, v in fields.items()}
+    return Candle(ticker=ticker, end_time=end, **values)

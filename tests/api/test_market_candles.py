@@ -12,38 +12,30 @@ API recipe.)
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
 
 from kalshi_core.models import Candle
 from kalshi_core.storage.database import Repositories
-from tests.builders import build_market
+from tests.builders import build_candle, build_market
 
 CLOSE = datetime(2026, 11, 20, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+_TRADE_FIELDS = ("price_open", "price_high", "price_low", "price_close")
+_TRADED = ("0.45", "0.46", "0.44", "0.45")
 
 
 def _candle(ticker: str, end: datetime, close: str, traded: bool, period: int = 60) -> Candle:
-    d = Decimal
-    return Candle(
-        ticker=ticker,
+    trade = dict(zip(_TRADE_FIELDS, _TRADED, strict=True))
+    return build_candle(
+        ticker,
+        end,
         period_minutes=period,
-        end_time=end,
-        yes_bid_open=d("0.40"),
-        yes_bid_high=d("0.50"),
-        yes_bid_low=d("0.39"),
-        yes_bid_close=d(close),
-        yes_ask_open=d("0.42"),
-        yes_ask_high=d("0.52"),
-        yes_ask_low=d("0.41"),
-        yes_ask_close=d("0.4725"),
-        price_open=d("0.45") if traded else None,
-        price_high=d("0.46") if traded else None,
-        price_low=d("0.44") if traded else None,
-        price_close=d("0.45") if traded else None,
-        volume=d("12.5") if traded else d(0),
+        yes_bid_close=close,
+        yes_ask_close="0.4725",
+        **(trade if traded else dict.fromkeys(trade)),
+        volume="12.5" if traded else 0,
         open_interest=None,
     )
 

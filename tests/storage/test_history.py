@@ -14,6 +14,7 @@ import pytest
 from kalshi_core.models import Candle, Trade
 from kalshi_core.storage.database import Repositories
 from kalshi_core.storage.repositories import HistoryRepository
+from tests.builders import build_candle
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -33,26 +34,8 @@ def _trade(i: int, ticker: str = "KXA-1", minutes: int = 0, price: str = "0.5600
 
 
 def _candle(ticker: str, hour: int, close: str = "0.4500", price: str | None = "0.4400") -> Candle:
-    d = Decimal
-    return Candle(
-        ticker=ticker,
-        period_minutes=60,
-        end_time=D0 + timedelta(hours=hour),
-        yes_bid_open=d("0.40"),
-        yes_bid_high=d("0.50"),
-        yes_bid_low=d("0.39"),
-        yes_bid_close=d(close),
-        yes_ask_open=d("0.42"),
-        yes_ask_high=d("0.52"),
-        yes_ask_low=d("0.41"),
-        yes_ask_close=d("0.47"),
-        price_open=d(price) if price else None,
-        price_high=d(price) if price else None,
-        price_low=d(price) if price else None,
-        price_close=d(price) if price else None,
-        volume=d("1234.00"),
-        open_interest=d("99.00"),
-    )
+    prices = {f"price_{part}": price for part in ("open", "high", "low", "close")}
+    return build_candle(ticker, D0 + timedelta(hours=hour), yes_bid_close=close, **prices)
 
 
 def test_satisfies_protocol(repos: Repositories) -> None:
